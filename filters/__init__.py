@@ -1,0 +1,1 @@
+"""Per-document decisions: plain Python over strings, no Ray and no files."""

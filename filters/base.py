@@ -1,0 +1,40 @@
+"""The filter contract: `score` measures, `keep` decides, and both are recorded."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+Scores = dict[str, Any]
+Decision = tuple[bool, "str | None"]
+
+
+class Filter:
+    """A document filter: thresholds are constructor arguments, decisions come with a reason.
+
+    `score(text)` computes what the filter measures and never divides by zero on empty text;
+    `keep(scores)` applies the thresholds. Keeping the two apart lets a run record the scores
+    so that thresholds can be tuned from data afterwards.
+    """
+
+    name = "filter"
+
+    def score(self, text: str) -> Scores:
+        raise NotImplementedError
+
+    def keep(self, scores: Scores) -> Decision:
+        raise NotImplementedError
+
+    def __call__(self, text: str) -> tuple[Scores, Decision]:
+        scores = self.score(text)
+        return scores, self.keep(scores)
+
+
+def first_failure(rules: Iterable[tuple[bool, str]]) -> Decision:
+    """(failed, reason) pairs, checked in order: the first failed rule names the reason."""
+    for failed, reason in rules:
+        if failed:
+            return False, reason
+    return True, None
+
+
+def ratio(part: float, whole: float) -> float:
+    return float(part) / whole if whole else 0.0

@@ -1,0 +1,1 @@
+"""Word lists read by the filters (one entry a line, # for comments)."""

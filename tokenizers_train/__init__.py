@@ -1,0 +1,1 @@
+"""Korean-aware tokenizer training and packing into token streams (issue 5: not built yet)."""
