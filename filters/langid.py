@@ -32,7 +32,7 @@ def load_fasttext(path: str | Path):
 class LangIdFilter(Filter):
     name = "langid"
 
-    def __init__(self, languages: list[str] = ("ko",), min_score: float = 0.65, min_hangul_share: float = 0.0,
+    def __init__(self, languages: tuple[str, ...] = ("ko",), min_score: float = 0.65, min_hangul_share: float = 0.0,
                  model_path: str | None = None, max_chars: int = 100_000):
         self.languages = tuple(languages)
         self.min_score = min_score

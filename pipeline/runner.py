@@ -232,6 +232,7 @@ class Runner:
             else:
                 tasks.append(task)
 
+        wall = time.perf_counter()
         remote = ray.remote(num_cpus=1, max_retries=0)(process_shard)
         run = self.config.run
         pending = {remote.remote(spec, t, run.text_column, run.id_column, run.batch_rows): t for t in tasks}
@@ -270,6 +271,7 @@ class Runner:
             "removed_by_reason": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
             "bytes_in": sum(e["bytes_in"] for e in entries.values()),
             "task_seconds": round(sum(e["seconds"] for e in entries.values()), 3),
+            "wall_seconds": round(time.perf_counter() - wall, 3),
         }
         if figures["rows_in"] != figures["kept"] + figures["removed"]:
             raise ConservationError(f"stage {spec.name}: {figures}")

@@ -1,0 +1,65 @@
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def load_example(name: str):
+    spec = importlib.util.spec_from_file_location(f"kopile_example_{name}", ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One embedded Ray for the whole session: starting one costs seconds."""
+    from pipeline.runner import init_ray
+
+    ray = init_ray(num_cpus=2)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    load_example("make_sample").generate(out, seed=0, n_shards=4)
+    return out
+
+
+@pytest.fixture
+def sample_copy(sample_dir, tmp_path) -> Path:
+    target = tmp_path / "input"
+    shutil.copytree(sample_dir, target)
+    return target
+
+
+def write_shard(path: Path, texts, **columns) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({"text": pa.array(texts, pa.string()), **columns}), path)
+    return path
+
+
+def run_config(input, output, stages=None, **run):
+    from pipeline.config import parse_config
+
+    data = {"input": str(input), "output": str(output),
+            "stages": stages or [{"normalize": {}}, {"langid": {}}, {"quality": {}}], **run}
+    return parse_config(data)
+
+
+def read_dir(directory: Path) -> pa.Table | None:
+    files = sorted(Path(directory).glob("*.parquet"))
+    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default") if files else None
+
+
+def output_bytes(out: Path) -> dict[str, bytes]:
+    """Every Parquet output of a run, by relative path (run.json and manifests hold timings)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.parquet"))}

@@ -1,0 +1,160 @@
+"""Whole runs on Ray: layout, conservation, ids, determinism, resume after kill -9."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, load_example, output_bytes, read_dir, run_config
+from pipeline.runner import Runner
+
+KOPILE = [sys.executable, "-m", "pipeline.cli"]
+
+
+@pytest.fixture(scope="module")
+def sample_run(ray_session, sample_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample-run")
+    summary = Runner(run_config(sample_dir, out), progress=False).run()
+    return out, summary
+
+
+def test_run_layout_and_figures(sample_run):
+    out, summary = sample_run
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "ok" and run["seed"] == 0 and "ray" in run["versions"]
+    assert [s["dir"] for s in run["stages"]] == ["01_normalize", "02_langid", "03_quality"]
+    for stage in run["stages"]:
+        manifest = json.loads((out / stage["dir"] / "_manifest.json").read_text())
+        assert sorted(manifest["shards"]) == [f"part-0000{i}.parquet" for i in range(4)]
+        for name, entry in manifest["shards"].items():
+            assert entry["status"] == "ok"
+            assert entry["rows_in"] == entry["kept"] + entry["removed"]
+            assert pq.read_metadata(out / stage["dir"] / "kept" / name).num_rows == entry["kept"]
+            assert pq.read_metadata(out / stage["dir"] / "removed" / name).num_rows == entry["removed"]
+            assert sum(entry["removed_by_reason"].values()) == entry["removed"]
+            assert entry["seconds"] >= 0 and entry["bytes_in"] > 0
+    # Each stage reads exactly what the previous one kept.
+    for before, after in zip(run["stages"], run["stages"][1:]):
+        assert after["rows_in"] == before["kept"]
+
+
+def test_every_document_is_accounted_for(sample_run, sample_dir):
+    out, summary = sample_run
+    n_in = sum(pq.read_metadata(p).num_rows for p in sample_dir.glob("*.parquet"))
+    ids = list(read_dir(out / "03_quality" / "kept").column("id").to_pylist())
+    for stage in ("01_normalize", "02_langid", "03_quality"):
+        removed = read_dir(out / stage / "removed")
+        assert removed.column("reason").null_count == 0
+        ids += removed.column("id").to_pylist()
+    assert len(ids) == n_in and len(set(ids)) == n_in
+
+
+def test_sample_corpus_decisions(sample_run):
+    out, _ = sample_run
+    kept = Counter(read_dir(out / "03_quality" / "kept").column("sample_kind").to_pylist())
+    removed = Counter()
+    for stage in ("01_normalize", "02_langid", "03_quality"):
+        table = read_dir(out / stage / "removed")
+        removed.update(zip(table.column("sample_kind").to_pylist(), table.column("reason").to_pylist()))
+    gone = Counter()
+    for (kind, _), n in removed.items():
+        gone[kind] += n
+    # Clean prose survives; spam, foreign text, jamo spam and repetition do not.
+    assert kept["clean"] >= 0.97 * 800 and kept["clean_pii"] >= 0.97 * 200
+    for kind in ("spam_gambling", "jamo_spam", "foreign_en", "foreign_ja", "foreign_zh", "repetitive"):
+        assert kept[kind] == 0, (kind, kept[kind])
+    assert removed[("foreign_en", "wrong_language")] == 10
+    assert removed[("spam_gambling", "spam_lexicon")] >= 90
+    assert removed[("bad_row", "null_text")] >= 1 and removed[("bad_row", "empty_text")] >= 1
+    assert kept["nav_only"] <= 3
+
+
+def test_columns_pass_through_and_scores_are_added(sample_run, sample_dir):
+    out, _ = sample_run
+    source = pq.read_table(sample_dir / "part-00000.parquet")
+    kept = pq.read_table(out / "03_quality" / "kept" / "part-00000.parquet")
+    for name in source.schema.names:
+        assert name in kept.schema.names
+    assert {"id", "langid_lang", "langid_lang_score", "quality_hangul_ratio", "quality_n_words",
+            "quality_dup_line_frac"} <= set(kept.schema.names)
+    assert kept.column("quality_n_words").null_count == 0
+    # The other columns of a kept row are those of its input row.
+    by_url = {r["url"]: r for r in source.to_pylist()}
+    for row in kept.slice(0, 50).to_pylist():
+        assert row["source"] == by_url[row["url"]]["source"]
+
+
+def test_ids_are_stable_and_existing_ids_kept(ray_session, tmp_path):
+    from conftest import write_shard
+
+    write_shard(tmp_path / "in" / "a.parquet", ["첫 문서", "둘째 문서", "셋째"], id=["x1", None, "x3"])
+    write_shard(tmp_path / "in" / "b.parquet", ["넷째 문서"])
+    stages = [{"normalize": {}}]
+    ids = []
+    for out in ("o1", "o2"):
+        Runner(run_config(tmp_path / "in", tmp_path / out, stages), progress=False).run()
+        ids.append(read_dir(tmp_path / out / "01_normalize" / "kept").column("id").to_pylist())
+    assert ids[0] == ids[1]
+    assert ids[0][0] == "x1" and ids[0][2] == "x3"
+    assert len(set(ids[0])) == 4 and all(len(i) for i in ids[0])
+
+
+def test_one_and_two_workers_give_identical_files(sample_run, sample_dir, tmp_path):
+    two_workers, _ = sample_run
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"input: {sample_dir}\noutput: {tmp_path / 'one'}\n"
+                   "stages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n")
+    result = subprocess.run([*KOPILE, "run", str(cfg), "--num-cpus", "1"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "03_quality" in result.stdout and "removed by reason" in result.stdout
+    assert output_bytes(tmp_path / "one") == output_bytes(two_workers)
+
+
+def test_resume_after_kill_gives_identical_files(ray_session, tmp_path):
+    load_example("make_sample").generate(tmp_path / "in", seed=3, n_shards=12)
+    stages = "stages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n"
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"input: {tmp_path / 'in'}\noutput: {tmp_path / 'killed'}\n{stages}")
+    proc = subprocess.Popen([*KOPILE, "run", str(cfg), "--num-cpus", "1"], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = tmp_path / "killed" / "02_langid" / "_manifest.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if manifest.is_file() and len(json.loads(manifest.read_text())["shards"]) >= 3:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    # kill -9 the driver and everything it started, Ray's processes included: a crash.
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert json.loads((tmp_path / "killed" / "run.json").read_text())["status"] == "running"
+    assert not (tmp_path / "killed" / "03_quality" / "_manifest.json").exists() or \
+        len(json.loads((tmp_path / "killed" / "03_quality" / "_manifest.json").read_text())["shards"]) < 12
+
+    resumed = subprocess.run([*KOPILE, "run", str(cfg), "--num-cpus", "1"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    run = json.loads((tmp_path / "killed" / "run.json").read_text())
+    assert run["status"] == "ok" and run["resumed"]
+    assert run["stages"][0]["shards_resumed"] == 12
+
+    Runner(run_config(tmp_path / "in", tmp_path / "clean"), progress=False).run()
+    assert output_bytes(tmp_path / "killed") == output_bytes(tmp_path / "clean")
+    assert not list((tmp_path / "killed").rglob(".*.tmp-*"))
+
+
+def test_changed_parameters_do_not_mix_with_old_outputs(ray_session, tmp_path):
+    from conftest import write_shard
+
+    write_shard(tmp_path / "in" / "a.parquet", ["문서"])
+    Runner(run_config(tmp_path / "in", tmp_path / "out", [{"normalize": {}}]), progress=False).run()
+    with pytest.raises(RuntimeError, match="other parameters"):
+        Runner(run_config(tmp_path / "in", tmp_path / "out", [{"normalize": {"max_chars": 10}}]),
+               progress=False).run()
