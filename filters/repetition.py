@@ -18,11 +18,10 @@ from filters.quality import Tokenizer
 # FineWeb-2 kor_Hang (Kiwi morphemes); Gopher's paragraph thresholds, which FineWeb-2 keeps.
 KIWI_TOP_NGRAMS = {2: 0.282, 3: 0.228, 4: 0.185}
 KIWI_DUP_NGRAMS = {5: 0.201, 6: 0.186, 7: 0.171, 8: 0.156, 9: 0.142, 10: 0.127}
-# An eojeol n-gram spans about 2.2 morphemes, so an eojeol 2-gram repeats about as rarely
-# as a morpheme 4-gram; these were fitted so that both modes agree on real Korean text
-# (benchmarks/quality_modes.py measures the agreement).
-EOJEOL_TOP_NGRAMS = {2: 0.2, 3: 0.18, 4: 0.16}
-EOJEOL_DUP_NGRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
+# Eojeol n-grams: Gopher's top n-gram bounds, and duplicate n-gram bounds fitted so that
+# the eojeol and Kiwi modes decide alike on real Korean text (benchmarks/quality_modes.py).
+EOJEOL_TOP_NGRAMS = {2: 0.20, 3: 0.18, 4: 0.16}
+EOJEOL_DUP_NGRAMS = {5: 0.12, 6: 0.115, 7: 0.11, 8: 0.105, 9: 0.10, 10: 0.095}
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -46,9 +45,9 @@ def ngram_fractions(words: list[str], top_ns=(2, 3, 4), dup_ns=range(5, 11)) -> 
     out = {n: 0.0 for n in (*top_ns, *dup_ns)}
     if not words:
         return out
-    vocab: dict[str, int] = {}
-    ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), np.uint64, len(words))
-    ids = (ids + np.uint64(1)) * _MIX
+    # Python's cached string hashes stand in for word ids: equal words, equal hashes, and a
+    # collision among one document's words is as unlikely as one among 64-bit values.
+    ids = np.fromiter(map(hash, words), np.int64, len(words)).view(np.uint64) * _MIX
     lengths = np.fromiter(map(len, words), np.int64, len(words))
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     total = offsets[-1]
@@ -56,23 +55,28 @@ def ngram_fractions(words: list[str], top_ns=(2, 3, 4), dup_ns=range(5, 11)) -> 
     for n in range(1, max(out) + 1):
         if n > 1:
             hashes = hashes[:-1] * _MIX + ids[n - 1:]
-        if n not in out or len(hashes) == 0:
+        if n not in out or len(hashes) < 2:
             continue
-        _, first, inverse, counts = np.unique(hashes, return_index=True, return_inverse=True,
-                                              return_counts=True)
+        # A stable sort puts equal n-grams side by side in document order: an entry equal to
+        # its predecessor repeats an earlier occurrence.
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        repeat = ordered[1:] == ordered[:-1]
+        if not repeat.any():
+            continue
         if n in top_ns:
-            top = int(np.argmax(counts))
-            if counts[top] > 1:
-                start = first[top]
-                out[n] = ratio(counts[top] * (offsets[start + n] - offsets[start]), total)
+            starts = np.flatnonzero(np.concatenate(([True], ~repeat)))
+            runs = np.diff(np.append(starts, len(ordered)))
+            # Of equally frequent n-grams, the one that occurs first, as Counter.most_common
+            # would pick: hash order must not decide.
+            first = int(order[starts[runs == runs.max()]].min())
+            out[n] = ratio(runs.max() * (offsets[first + n] - offsets[first]), total)
         else:
-            repeats = np.flatnonzero(first[inverse] != np.arange(len(hashes)))
-            if len(repeats):
-                cover = np.zeros(len(words) + 1, np.int64)
-                np.add.at(cover, repeats, 1)
-                np.add.at(cover, repeats + n, -1)
-                covered = np.cumsum(cover[:-1]) > 0
-                out[n] = ratio(lengths[covered].sum(), total)
+            repeats = order[1:][repeat]
+            cover = np.zeros(len(words) + 1, np.int64)
+            cover[repeats] += 1  # positions are distinct, so plain indexing adds once each
+            cover[repeats + n] -= 1
+            out[n] = ratio(lengths[np.cumsum(cover[:-1]) > 0].sum(), total)
     return out
 
 
@@ -110,10 +114,10 @@ class RepetitionFilter(Filter):
 
     def keep(self, s: Scores) -> Decision:
         return first_failure([
-            (s["dup_line_frac"] > self.max_dup_line_frac, "dup_line_frac"),
             (s["dup_para_frac"] > self.max_dup_para_frac, "dup_para_frac"),
-            (s["dup_line_char_frac"] > self.max_dup_line_char_frac, "dup_line_char_frac"),
             (s["dup_para_char_frac"] > self.max_dup_para_char_frac, "dup_para_char_frac"),
+            (s["dup_line_frac"] > self.max_dup_line_frac, "dup_line_frac"),
+            (s["dup_line_char_frac"] > self.max_dup_line_char_frac, "dup_line_char_frac"),
             *((s[f"top_{n}_gram_frac"] > t, f"top_{n}_gram_frac") for n, t in self.top_ngrams.items()),
             *((s[f"dup_{n}_gram_frac"] > t, f"dup_{n}_gram_frac") for n, t in self.dup_ngrams.items()),
         ])

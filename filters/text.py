@@ -63,9 +63,18 @@ def codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
+_LAST_COUNTS: tuple = (None, None)
+
+
 def class_counts(text: str) -> np.ndarray:
-    """Counts of each character class (indices are the module's class constants)."""
-    return np.bincount(class_table()[codepoints(text)], minlength=N_CLASSES)
+    """Counts of each character class (indices are the module's class constants).
+
+    Several filters ask for the counts of the same document in turn; the last answer is kept.
+    """
+    global _LAST_COUNTS
+    if _LAST_COUNTS[0] is not text:
+        _LAST_COUNTS = (text, np.bincount(class_table()[codepoints(text)], minlength=N_CLASSES))
+    return _LAST_COUNTS[1]
 
 
 def hangul_share_of_letters(text: str) -> float:

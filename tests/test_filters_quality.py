@@ -91,8 +91,8 @@ def test_word_filter_thresholds_from_config_override_mode_defaults():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("\n".join(["서울 날씨 맑음", "부산 날씨 흐림", "대구 날씨 비", "광주 날씨 눈", "인천 날씨 맑음 후 흐림",
-                "대전 날씨 구름 많음", "울산 날씨 안개", "제주 날씨 바람 강함", "강릉 날씨 흐림 후 비"]),
+    ("\n".join(["서울 날씨 흐림", "부산 날씨 흐림", "대구 날씨 비", "광주 날씨 눈", "인천 기온 영하 3도",
+                "대전 날씨 구름 조금", "울산 날씨 안개", "제주 바람 초속 10미터", "강릉 날씨 흐린 뒤 비"]),
      "few_sentence_endings"),
     ("\n".join(f"- {i}번째 항목은 오늘 새로 들어온 상품입니다." for i in range(10)), "too_many_bullet_lines"),
     ("\n".join(f"{i}번째 기사 제목은 다음과 같습니다..." for i in range(10)), "too_many_ellipsis_lines"),
