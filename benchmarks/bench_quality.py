@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import platform
@@ -224,9 +225,11 @@ def run_child(kind: str, shards: Path, out: Path, extra: list[str]) -> dict:
     out.mkdir(parents=True)
     log = out.parent / f"{out.name}.log"
     command = [sys.executable, str(Path(__file__).resolve()), "_child", kind, str(shards), str(out), *extra]
+    # RAY_ADDRESS=local: ray.init() would otherwise join any Ray cluster already running on the
+    # machine (a test session's `ray start --head`), with its CPUs instead of the ones asked for.
+    env = {**os.environ, "RAY_ADDRESS": "local", "RAY_DEDUP_LOGS": "0", "PYTHONUNBUFFERED": "1"}
     with open(log, "w") as f:
-        done = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT,
-                              env={**os.environ, "RAY_DEDUP_LOGS": "0", "PYTHONUNBUFFERED": "1"})
+        done = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     if done.returncode:
         tail = log.read_text(errors="replace")[-4000:]
         sys.exit(f"{kind} run failed (exit {done.returncode}); last lines of {log}:\n{tail}")
@@ -234,11 +237,36 @@ def run_child(kind: str, shards: Path, out: Path, extra: list[str]) -> dict:
 
 
 def child_main(kind: str, shards: str, out: str, extra: list[str]) -> None:
+    load = os.getloadavg()[0]
     if kind == "kopile":
         result = kopile_run(Path(shards), Path(out), int(extra[0]))
+        result["kopile_source_sha256"] = source_hash()
     else:
         result = datatrove_run(Path(shards), Path(out), float(extra[0]))
+    result["load_average_1min"] = {"start": round(load, 2), "end": round(os.getloadavg()[0], 2)}
     Path(out, "bench_result.json").write_text(json.dumps(result, indent=1))
+
+
+def source_hash() -> str:
+    """What the kopile figures depend on: its filters, pipeline and the demo config."""
+    digest = hashlib.sha256()
+    paths = [*sorted((ROOT / "filters").rglob("*")), *sorted((ROOT / "pipeline").rglob("*.py")),
+             ROOT / "examples" / "sample.yaml"]
+    for path in paths:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def git_revision() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "filters", "pipeline", "examples"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + ("+uncommitted" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def median(values) -> float:
@@ -436,7 +464,9 @@ def versions() -> dict:
             pass
     import fasttext
 
-    out["fasttext_module"] = fasttext.__file__
+    # Both fasttext distributions install the module `fasttext`; say which one won.
+    out["fasttext_module"] = ("fasttext-numpy2-wheel (full bindings)" if hasattr(fasttext, "train_supervised")
+                              else "fasttext-predict (predict only)")
     return out
 
 
@@ -531,16 +561,25 @@ def main(argv=None) -> None:
     dt_repeat = 0 if args.no_datatrove else args.repeat if args.dt_repeat is None else min(args.dt_repeat, args.repeat)
     report["dt_repeat"] = dt_repeat
 
+    # kopile's repeats run back to back, before the long datatrove runs, so that they all see
+    # the same kopile code in a working tree that others edit (each run records a source hash).
     kopile_runs: dict[int, list[dict]] = {w: [] for w in worker_counts}
-    dt_runs: list[dict] = []
     for r in range(args.repeat):
         for w in worker_counts:
             print(f"[run {r + 1}/{args.repeat}] kopile, {w} worker(s) ...", flush=True)
             kopile_runs[w].append(run_child("kopile", shards, work / f"kopile-w{w}", [str(w)]))
-        if r < dt_repeat:
-            print(f"[run {r + 1}/{args.repeat}] datatrove kor_Hang recipe ...", flush=True)
-            dt_runs.append(run_child("datatrove", shards, work / "datatrove", [str(args.dt_language_threshold)]))
+    dt_runs: list[dict] = []
+    for r in range(dt_repeat):
+        print(f"[run {r + 1}/{dt_repeat}] datatrove kor_Hang recipe (slow: Kiwi) ...", flush=True)
+        dt_runs.append(run_child("datatrove", shards, work / "datatrove", [str(args.dt_language_threshold)]))
 
+    hashes = sorted({r["kopile_source_sha256"] for runs in kopile_runs.values() for r in runs})
+    report["kopile_code"] = {"git": git_revision(), "source_sha256": hashes, "changed_during_benchmark": len(hashes) > 1}
+    if len(hashes) > 1:
+        print("WARNING: kopile's source changed while the benchmark ran; its figures mix code versions", flush=True)
+    report["load_average_1min"] = {
+        **{f"kopile_w{w}": [r["load_average_1min"] for r in runs] for w, runs in kopile_runs.items()},
+        "datatrove": [r["load_average_1min"] for r in dt_runs]}
     report["versions"]["ray_runner"] = kopile_runs[worker_counts[0]][0]["versions"]
     report["kopile"] = {(f"{w}_worker" if w == 1 else f"{w}_workers"): kopile_figures(runs, work / f"kopile-w{w}", shards)
                         for w, runs in kopile_runs.items()}

@@ -10,7 +10,7 @@ from pipeline import __version__
 def _run(args) -> int:
     from pipeline.config import ConfigError, load_config
     from pipeline.report import stage_table
-    from pipeline.runner import ConservationError, Runner, RunFailed
+    from pipeline.runner import ConservationError, Runner, RunFailed, init_ray
 
     try:
         config = load_config(args.config, {"output": args.out, "input": args.input})
@@ -18,6 +18,13 @@ def _run(args) -> int:
         print(f"kopile: config error: {e}", file=sys.stderr)
         return 2
     runner = Runner(config, progress=False if args.no_progress else None)
+    try:
+        init_ray(args.ray_address, args.num_cpus)
+    except Exception as e:  # Ray raises ConnectionError, RuntimeError or its own errors here
+        where = f"the Ray cluster at {args.ray_address}" if args.ray_address else "a local Ray"
+        print(f"kopile: cannot start or join {where}: {type(e).__name__}: {str(e).splitlines()[0]}",
+              file=sys.stderr)
+        return 1
     try:
         summary = runner.run(ray_address=args.ray_address, num_cpus=args.num_cpus)
         status = 0

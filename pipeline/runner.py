@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import platform
+import socket
 import time
 import traceback
 from dataclasses import dataclass
@@ -156,6 +157,17 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def _check_reachable(address: str) -> None:
+    """Fail in seconds where nothing listens: ray.init retries a dead address for minutes."""
+    if address == "auto" or "://" in address or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except (OSError, ValueError) as e:
+        raise ConnectionError(f"no Ray cluster answers at {address}: {e}") from None
+
+
 def init_ray(address: str | None = None, num_cpus: int | None = None):
     import ray
 
@@ -163,11 +175,14 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
         return ray
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     if address:
+        _check_reachable(address)
         ray.init(address=address, logging_level="WARNING", log_to_driver=True)
     else:
-        # Tasks exchange file paths, not data, so a small object store is enough.
-        ray.init(num_cpus=num_cpus, include_dashboard=False, logging_level="WARNING",
-                 object_store_memory=256 * 1024 * 1024)
+        # address="local": without it ray.init joins whatever cluster `ray start` last left
+        # in /tmp/ray. On loopback, the embedded Ray is reachable from nowhere else. Tasks
+        # exchange file paths, not data, so a small object store is enough.
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, logging_level="WARNING",
+                 object_store_memory=256 * 1024 * 1024, _node_ip_address="127.0.0.1")
     return ray
 
 

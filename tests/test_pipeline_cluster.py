@@ -1,0 +1,78 @@
+"""The same run on an existing Ray cluster, joined by address, gives the same files."""
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, output_bytes, run_config
+from pipeline.runner import Runner
+
+RAY = Path(sys.executable).with_name("ray")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def loopback_cluster(tmp_path):
+    """`ray start --head` on 127.0.0.1 with its own auth token; stopped (and only it) afterwards."""
+    port = free_port()
+    env = {**os.environ,
+           # Ray's client rewrites 127.0.0.1 to the machine's address unless told the cluster
+           # is single-host; this keeps every connection on loopback.
+           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+           "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    head = subprocess.Popen([str(RAY), "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
+                             "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", "--block"],
+                            env=env, stdout=open(tmp_path / "head.log", "w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    address = f"127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        assert head.poll() is None, (tmp_path / "head.log").read_text()
+        time.sleep(0.2)
+    try:
+        yield address, env
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)  # --block stops the node's processes on SIGTERM
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+
+
+def test_run_on_existing_cluster_matches_local_run(ray_session, loopback_cluster, sample_dir, tmp_path):
+    address, env = loopback_cluster
+    stages = "stages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n"
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"input: {sample_dir}\noutput: {tmp_path / 'cluster'}\n{stages}")
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "--ray-address", address],
+                            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "03_quality" in result.stdout
+
+    Runner(run_config(sample_dir, tmp_path / "local"), progress=False).run()
+    assert output_bytes(tmp_path / "cluster") == output_bytes(tmp_path / "local")
+
+
+def test_unreachable_cluster_is_a_clear_error(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"input: {tmp_path}\noutput: {tmp_path / 'out'}\nstages:\n  - normalize: {{}}\n")
+    (tmp_path / "a.parquet").write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "--ray-address",
+                             f"127.0.0.1:{free_port()}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "cannot start or join the Ray cluster at 127.0.0.1:" in result.stderr
+    assert "no Ray cluster answers" in result.stderr
