@@ -177,3 +177,27 @@ def test_filters_pickle_without_loaded_state():
     clone = pickle.loads(pickle.dumps(f))
     assert clone.tokenizer._kiwi._kiwi is None
     assert clone.score(PROSE) == f.score(PROSE)
+
+
+def test_clean_prose_of_the_sample_passes_every_filter(sample_dir):
+    """The sample's clean documents (constitution and bills, PII included) against each filter.
+
+    Statutes repeat their formulas ("필요한 사항은 법률로 정한다"), so the repetition rule may
+    take a few; every other rule, the English-derived ones included, must keep them all.
+    """
+    import pyarrow.parquet as pq
+
+    from filters.langid import LangIdFilter
+    from filters.normalize import Normalizer
+
+    norm = Normalizer()
+    texts = [norm.normalize(row["text"]) for path in sorted(sample_dir.glob("*.parquet"))
+             for row in pq.read_table(path).to_pylist() if row["sample_kind"] in ("clean", "clean_pii")]
+    assert len(texts) == 1000
+    tok = Tokenizer("eojeol")
+    for f in (LangIdFilter(), CharacterFilter(), WordFilter(tok), SpamLexiconFilter(), BoilerplateFilter(),
+              LineFilter()):
+        failures = [(why, t[:80]) for t in texts for _, (ok, why) in [f(t)] if not ok]
+        assert failures == [], f.name
+    repetition = RepetitionFilter(tok)
+    assert sum(not repetition(t)[1][0] for t in texts) <= 10
