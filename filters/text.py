@@ -19,7 +19,9 @@ _JAMO_RANGES = ((0x1100, 0x1200), (0x3131, 0x318F), (0xA960, 0xA980), (0xD7B0, 0
 
 def _build_class_table() -> np.ndarray:
     table = np.full(0x110000, OTHER, dtype=np.uint8)
-    for cp in range(0x110000):
+    # Planes 3 and up hold CJK extensions (set below), tags and private use: asking
+    # unicodedata about all 1.1 M code points would cost each worker most of a second.
+    for cp in range(0x30000):
         if 0xD800 <= cp < 0xE000:
             continue
         cat = unicodedata.category(chr(cp))
@@ -39,7 +41,8 @@ def _build_class_table() -> np.ndarray:
     table[_HANGUL_SYLLABLES[0]:_HANGUL_SYLLABLES[1]] = HANGUL
     for start, end in _JAMO_RANGES:
         table[start:end] = JAMO
-    for start, end in ((0x4E00, 0xA000), (0x3400, 0x4DC0), (0xF900, 0xFB00), (0x20000, 0x2A6E0)):
+    for start, end in ((0x4E00, 0xA000), (0x3400, 0x4DC0), (0xF900, 0xFB00), (0x20000, 0x2FA20),
+                       (0x30000, 0x323B0)):
         table[start:end] = CJK
     table[0x3040:0x3100] = KANA
     table[0x31F0:0x3200] = KANA

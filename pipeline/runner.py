@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import platform
 import socket
@@ -180,7 +181,9 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
     else:
         # address="local": without it ray.init joins whatever cluster `ray start` last left
         # in /tmp/ray. On loopback, the embedded Ray is reachable from nowhere else. Tasks
-        # exchange file paths, not data, so a small object store is enough.
+        # exchange file paths, not data, so a small object store is enough. Ray then turns
+        # its token authentication on by default and says so on every start: keep it quiet.
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
         ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, logging_level="WARNING",
                  object_store_memory=256 * 1024 * 1024, _node_ip_address="127.0.0.1")
     return ray
