@@ -17,6 +17,7 @@ import platform
 import socket
 import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +29,7 @@ from pipeline import io
 from pipeline.config import Config, StageSpec
 from pipeline.schema import SchemaError, ensure_ids, require_text_column
 from pipeline.stages import STAGES
+from pipeline.stages.base import REASON
 
 MANIFEST = "_manifest.json"
 
@@ -93,13 +95,15 @@ def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column:
             raise SchemaError(f"{task.source}: cannot be read as Parquet: {e}") from None
         require_text_column(parquet.schema_arrow, text_column, task.source)
         stage = _stage(spec, text_column)
-        reasons: dict[str, int] = {}
+        reasons: Counter = Counter()
+        seen_ids: set[str] = set()
         rows = 0
         try:
             for batch in _non_empty(parquet.iter_batches(batch_size=batch_rows), parquet.schema_arrow):
                 table = pa.Table.from_batches([batch])
                 if task.assign_ids:
                     table = ensure_ids(table, id_column, task.name, rows)
+                    _check_unique(table.column(id_column).to_pylist(), seen_ids, task.source, rows)
                 kept, removed = stage(table)
                 if kept.num_rows + removed.num_rows != table.num_rows:
                     raise ConservationError(
@@ -109,8 +113,7 @@ def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column:
                 writers["kept"].write(kept)
                 writers["removed"].write(removed)
                 entry["repaired_utf8"] += getattr(stage, "repaired_utf8", 0)
-                for reason, count in getattr(stage, "last_reasons", {}).items():
-                    reasons[reason] = reasons.get(reason, 0) + count
+                reasons.update(removed.column(REASON).to_pylist())
         except (ConservationError, SchemaError):
             raise
         except Exception as e:
@@ -130,6 +133,13 @@ def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column:
         entry["error"] = str(e) if isinstance(e, SchemaError) else f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
     entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry
+
+
+def _check_unique(ids: list[str], seen: set[str], source: str, first_row: int) -> None:
+    for offset, doc_id in enumerate(ids):
+        if doc_id in seen:
+            raise SchemaError(f"{source}: row {first_row + offset} repeats the id {doc_id!r}; ids must be unique")
+        seen.add(doc_id)
 
 
 def _non_empty(batches, schema):

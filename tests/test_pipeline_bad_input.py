@@ -109,6 +109,13 @@ def test_a_stage_that_loses_rows_fails_the_shard(tmp_path, monkeypatch):
     assert not (tmp_path / "k.parquet").exists() and not list(tmp_path.glob(".*tmp*"))
 
 
+def test_repeated_ids_name_the_row(ray_session, tmp_path):
+    write_shard(tmp_path / "in" / "dup.parquet", ["하나", "둘", "셋"], id=["a", "b", "a"])
+    with pytest.raises(RunFailed) as failure:
+        Runner(run_config(tmp_path / "in", tmp_path / "out", [{"normalize": {}}]), progress=False).run()
+    assert "dup.parquet: row 2 repeats the id 'a'" in failure.value.errors[0]
+
+
 def test_empty_shard_gives_empty_outputs(ray_session, tmp_path):
     write_shard(tmp_path / "in" / "empty.parquet", [])
     Runner(run_config(tmp_path / "in", tmp_path / "out", [{"normalize": {}}]), progress=False).run()

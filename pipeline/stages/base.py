@@ -1,8 +1,6 @@
 """Stages: batch transforms from a Parquet table to (kept, removed)."""
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pyarrow as pa
 
@@ -102,7 +100,6 @@ class FilterStage(Stage):
         kept = table.filter(pa.array(keep))
         removed = table.filter(pa.array(~keep)).append_column(
             REASON, pa.array([r for r in reasons if r is not None], pa.string()))
-        self.last_reasons = Counter(r for r in reasons if r is not None)
         return kept, removed
 
     def _with_text(self, table: pa.Table, texts: list, out_texts: list) -> pa.Table:
