@@ -1,0 +1,59 @@
+"""The PII rule as a filter: redaction rewrites the text, scores say what was found and where."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from filters.base import Decision, Filter, Scores
+from filters.pii.scrubber import PiiScrubber
+
+
+class PiiFilter(Filter):
+    """Replaces PII with placeholders; optionally removes documents that are mostly PII.
+
+    Scores record entity types, counts and the offsets of the placeholders in the redacted
+    text: never the values that were replaced.
+    """
+
+    name = "pii"
+
+    def __init__(self, entities: list[str] | None = None, placeholders: dict[str, str] | None = None,
+                 prescreen: bool = True, min_score: float = 0.4, max_pii_per_1000_chars: float | None = None):
+        self.scrubber = PiiScrubber(entities, placeholders, prescreen, min_score)
+        self.max_pii_per_1000_chars = max_pii_per_1000_chars
+        self._last: tuple[str | None, list] = (None, [])
+
+    def __getstate__(self):
+        return {**self.__dict__, "_last": (None, [])}
+
+    def setup(self) -> None:
+        self.scrubber.setup()
+
+    def redact(self, text: str) -> str:
+        redacted, spans = self.scrubber.scrub(text)
+        placed, shift = [], 0
+        for span in spans:
+            token = self.scrubber.placeholders[span.entity]
+            start = span.start + shift
+            placed.append((span.entity, start, start + len(token)))
+            shift += len(token) - (span.end - span.start)
+        self._last = (redacted, placed)
+        return redacted
+
+    def score(self, text: str) -> Scores:
+        if self._last[0] is text:
+            spans = self._last[1]
+        else:
+            spans = [(s.entity, s.start, s.end) for s in self.scrubber.analyze(text)]
+        counts = Counter(entity for entity, _, _ in spans)
+        return {
+            "count": len(spans),
+            "per_1000_chars": 1000 * len(spans) / len(text) if text else 0.0,
+            "entities": ",".join(f"{e}:{n}" for e, n in sorted(counts.items())),
+            "spans": json.dumps(spans),
+        }
+
+    def keep(self, s: Scores) -> Decision:
+        if self.max_pii_per_1000_chars is not None and s["per_1000_chars"] > self.max_pii_per_1000_chars:
+            return False, "pii_dense"
+        return True, None

@@ -1,0 +1,159 @@
+"""PII in Korean sentences: each recognizer's positives and hard negatives, exact spans that
+leave particles in place, validators, placeholders, no network, no leaked values."""
+import json
+import subprocess
+import sys
+
+import pyarrow as pa
+import pytest
+
+from conftest import ROOT
+from filters.pii import PiiScrubber
+from filters.pii.filter import PiiFilter
+
+
+@pytest.fixture(scope="module")
+def scrubber():
+    s = PiiScrubber()
+    s.setup()
+    return s
+
+
+def found(scrubber, text):
+    return [(s.entity, text[s.start:s.end]) for s in scrubber.analyze(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("연락처는 010-1234-5678입니다.", [("phone", "010-1234-5678")]),
+    ("01098765432로 문자 주세요", [("phone", "01098765432")]),
+    ("휴대폰 010 2345 6789 번으로", [("phone", "010 2345 6789")]),
+    ("해외에서는 +82 10-3456-7890로 거세요", [("phone", "+82 10-3456-7890")]),
+    ("사무실 02-123-4567에 전화", [("phone", "02-123-4567")]),
+    ("지점 031-987-6543 또는 (02)555-1234", [("phone", "031-987-6543"), ("phone", "(02)555-1234")]),
+    ("인터넷전화 070-1234-5678으로", [("phone", "070-1234-5678")]),
+    ("고객센터 1588-1234로 문의", [("phone", "1588-1234")]),
+    ("메일은 abc.def@naver.com으로 보내 주세요", [("email", "abc.def@naver.com")]),
+    ("담당자(kim_01@korea.ac.kr)에게", [("email", "kim_01@korea.ac.kr")]),
+    ("주민등록번호 900101-1234568을 적으세요", [("rrn", "900101-1234568")]),
+    ("외국인등록번호 900101-5234567입니다", [("frn", "900101-5234567")]),
+    ("주민번호 9001011234568 기재", [("rrn", "9001011234568")]),
+    ("카드번호 4111-1111-1111-1111로 결제", [("card", "4111-1111-1111-1111")]),
+    ("국민은행 123456-01-234567 계좌로 입금", [("account", "123456-01-234567")]),
+    ("신한 110-123-456789로 보내 주세요", [("account", "110-123-456789")]),
+    ("서버 192.168.0.1에 접속했다", [("ip", "192.168.0.1")]),
+    ("여권번호 M12345678을 확인", [("passport", "M12345678")]),
+    ("운전면허번호 11-12-123456-12", [("driver_license", "11-12-123456-12")]),
+    ("사업자등록번호 220-81-62517", [("business_number", "220-81-62517")]),
+    ("서울특별시 강남구 테헤란로 123에서 만나요", [("address", "서울특별시 강남구 테헤란로 123")]),
+    ("주소: 경기도 성남시 분당구 판교역로 235", [("address", "경기도 성남시 분당구 판교역로 235")]),
+    ("강남구 테헤란로7길 22로 이사했다", [("address", "강남구 테헤란로7길 22")]),
+    ("부산광역시 해운대구 우동 1234-5번지에 산다", [("address", "부산광역시 해운대구 우동 1234-5번지")]),
+])
+def test_recognizers_find_exact_spans(scrubber, text, expected):
+    assert found(scrubber, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "회의는 2024-01-15 14:30에 열린다.",
+    "가격은 12,000원이고 배송비 3,000원이다.",
+    "버전 1.2.3에서 2.10.4로 올렸다.",
+    "ISBN 978-89-7914-603-7 책을 샀다.",
+    "점수는 10/10, 계산은 123-45=78이다.",
+    "주문번호 2024011512345678 조회",
+    "주문번호 123-456-789012를 확인하세요",  # account shape without a bank nearby
+    "1999년 2000명이 모였고 2019.09.28에 끝났다.",
+    "제44조제1항제7호 중 개정",
+    "우리 회사 번호표 123-4567-8901-23번",
+    "바코드 8801234567893",
+    "좌표 37.5665, 126.9780",
+    "웃음 :: ㅋㅋ :: 하하 ::",
+    "카드번호 4111-1111-1111-1112",  # fails Luhn
+])
+def test_hard_negatives_are_left_alone(scrubber, text):
+    assert found(scrubber, text) == []
+
+
+def test_placeholders_and_particles(scrubber):
+    text, spans = scrubber.scrub("김 과장(010-1234-5678, kim@example.com)에게 서울특별시 중구 세종대로 110에서 연락")
+    assert text == "김 과장(<|phone|>, <|email|>)에게 <|address|>에서 연락"
+    assert [s.entity for s in spans] == ["phone", "email", "address"]
+    custom = PiiScrubber(entities=["email"], placeholders={"email": "[EMAIL]"})
+    assert custom.scrub("mail: a@b.co.kr 와 010-1234-5678")[0] == "mail: [EMAIL] 와 010-1234-5678"
+    with pytest.raises(ValueError, match="unknown PII entities"):
+        PiiScrubber(entities=["phone", "name"])
+
+
+def test_checksum_validation_decides(scrubber):
+    # RRN with a wrong check digit keeps its pattern score; with context it is still found,
+    # while a wrong Luhn digit is rejected outright.
+    assert found(scrubber, "카드 5500-0000-0000-0004 결제") == [("card", "5500-0000-0000-0004")]
+    assert found(scrubber, "카드 5500-0000-0000-0005 결제") == []
+    valid = {s.entity: s.score for s in scrubber.analyze("주민등록번호 900101-1234568")}
+    assert valid["rrn"] == 1.0
+
+
+def test_prescreen_skips_presidio_on_clean_text():
+    s = PiiScrubber()
+    assert s.analyze("대한민국은 민주공화국이다. 모든 권력은 국민으로부터 나온다.") == []
+    assert s._analyzer is None  # never loaded: nothing could match
+    assert PiiScrubber(prescreen=False).analyze("전화 010-1234-5678")[0].entity == "phone"
+
+
+def test_no_network_anywhere():
+    probe = r"""
+import socket
+attempts = []
+def refuse(*args, **kwargs):
+    attempts.append(args)
+    raise OSError("network disabled in this test")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from filters.pii import PiiScrubber
+s = PiiScrubber()
+out, spans = s.scrub("메일 kim@example.co.kr으로, 사이트 https://www.example.com 전화 010-1234-5678")
+assert out == "메일 <|email|>으로, 사이트 https://www.example.com 전화 <|phone|>", out
+print("attempts", len(attempts))
+"""
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "attempts 0" in result.stdout
+
+
+def test_filter_scores_offsets_not_values():
+    f = PiiFilter()
+    redacted = f.redact("전화 010-1234-5678, 메일 a@b.co.kr")
+    scores = f.score(redacted)
+    assert redacted == "전화 <|phone|>, 메일 <|email|>"
+    assert scores["count"] == 2 and scores["entities"] == "email:1,phone:1"
+    spans = json.loads(scores["spans"])
+    assert [redacted[s:e] for _, s, e in spans] == ["<|phone|>", "<|email|>"]
+    assert "010" not in json.dumps(scores) and "b.co.kr" not in json.dumps(scores)
+    assert PiiFilter(max_pii_per_1000_chars=5).keep(scores) == (False, "pii_dense")
+
+
+VALUES = ["010-2345-6789", "minsu.kim@example.co.kr", "900101-1234568", "123456-01-234567", "테헤란로 123"]
+
+
+def test_stage_outputs_and_logs_never_hold_matched_values(ray_session, tmp_path, capfd):
+    from conftest import read_dir, run_config, write_shard
+    from pipeline.runner import Runner
+
+    texts = [f"행사 안내입니다. 자세한 일정은 홈페이지를 참고해 주시고, 담당자 연락처는 {VALUES[0]}, "
+             f"메일 {VALUES[1]}입니다. 많은 참여 바랍니다.",
+             f"주민등록번호 {VALUES[2]}와 국민은행 {VALUES[3]} 계좌, 주소는 서울특별시 강남구 {VALUES[4]}에서.",
+             "개인정보가 없는 평범한 문장입니다."]
+    write_shard(tmp_path / "in" / "a.parquet", texts)
+    Runner(run_config(tmp_path / "in", tmp_path / "out", [{"pii": {"max_pii_per_1000_chars": 40}}]),
+           progress=False).run()
+    kept, removed = read_dir(tmp_path / "out" / "01_pii" / "kept"), read_dir(tmp_path / "out" / "01_pii" / "removed")
+    everything = json.dumps(kept.to_pylist() + removed.to_pylist(), ensure_ascii=False)
+    everything += "".join(p.read_text() for p in (tmp_path / "out").rglob("*.json"))
+    everything += "".join(capfd.readouterr())
+    for value in VALUES:
+        assert value not in everything
+    assert kept.num_rows + removed.num_rows == 3
+    assert removed.column("reason").to_pylist() == ["pii_dense"]
+    table = pa.concat_tables([kept, removed.drop(["reason"])], promote_options="default")
+    assert sorted(table.column("pii_count").to_pylist()) == [0, 2, 3]
