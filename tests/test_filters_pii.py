@@ -48,6 +48,14 @@ def found(scrubber, text):
     ("주소: 경기도 성남시 분당구 판교역로 235", [("address", "경기도 성남시 분당구 판교역로 235")]),
     ("강남구 테헤란로7길 22로 이사했다", [("address", "강남구 테헤란로7길 22")]),
     ("부산광역시 해운대구 우동 1234-5번지에 산다", [("address", "부산광역시 해운대구 우동 1234-5번지")]),
+    ("저는 세종특별자치시 갈매로 220-29에 살고 있습니다", [("address", "세종특별자치시 갈매로 220-29")]),
+    ("택배는 천안시 동남구 청수14로 218-15로 보내 주세요", [("address", "천안시 동남구 청수14로 218-15")]),
+    ("외국인 등록번호는 5209085725513입니다", [("frn", "5209085725513")]),
+    ("카카오뱅크 계좌(3333-58-2123306)로 이체", [("account", "3333-58-2123306")]),
+    ("카카오뱅크 3333314436114로 입금해 주세요", [("account", "3333314436114")]),
+    ("접속 IP 195.12.35.84에서 로그인", [("ip", "195.12.35.84")]),
+    ("공유기 IP는 1.2.3.4입니다", [("ip", "1.2.3.4")]),
+    ("카드번호 4111111111111111 결제", [("card", "4111111111111111")]),
 ])
 def test_recognizers_find_exact_spans(scrubber, text, expected):
     assert found(scrubber, text) == expected
@@ -68,6 +76,11 @@ def test_recognizers_find_exact_spans(scrubber, text, expected):
     "좌표 37.5665, 126.9780",
     "웃음 :: ㅋㅋ :: 하하 ::",
     "카드번호 4111-1111-1111-1112",  # fails Luhn
+    "앱 버전 1.8.1.4에서 오류가 재현됩니다",  # four single digits: a version, not an address
+    "송장번호 1642-4519-1860으로 조회",  # one number, not a service phone number and a tail
+    "주문번호 4804553409209796으로 조회해 주세요",  # 16 digits that pass Luhn, no card nearby
+    "참고: 학번 2017870938",  # ten digits with a valid business-number checksum, no context
+    "전화\n010\n1234\n5678",  # a number does not continue across lines
 ])
 def test_hard_negatives_are_left_alone(scrubber, text):
     assert found(scrubber, text) == []
@@ -119,6 +132,28 @@ print("attempts", len(attempts))
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "attempts 0" in result.stdout
+
+
+def test_a_failing_recognizer_removes_the_document_instead_of_leaking(monkeypatch):
+    f = PiiFilter()
+
+    def broken(text):
+        raise ValueError("invalid literal 010-1234-5678")
+
+    monkeypatch.setattr(f.scrubber, "scrub", broken)
+    text = "전화 010-1234-5678"
+    assert f.redact(text) == text
+    scores = f.score(text)
+    assert f.keep(scores) == (False, "pii_error") and scores["error"] == "ValueError"
+    assert "010" not in json.dumps(scores)
+
+
+def test_windows_find_what_the_whole_document_finds(scrubber):
+    filler = "대한민국은 민주공화국이다. " * 40
+    text = filler + "문의: 010-1234-5678, kim@example.com" + filler + "주소 서울특별시 중구 세종대로 110에서" + filler
+    whole = PiiScrubber(prescreen=False).analyze(text)
+    assert [(s.entity, s.start, s.end) for s in scrubber.analyze(text)] == [(s.entity, s.start, s.end) for s in whole]
+    assert [s.entity for s in whole] == ["phone", "email", "address"]
 
 
 def test_filter_scores_offsets_not_values():

@@ -30,7 +30,13 @@ class PiiFilter(Filter):
         self.scrubber.setup()
 
     def redact(self, text: str) -> str:
-        redacted, spans = self.scrubber.scrub(text)
+        try:
+            redacted, spans = self.scrubber.scrub(text)
+        except Exception as e:
+            # A document presidio fails on leaves the stage removed, never unredacted; the
+            # error type is recorded, not the message, which may quote the text.
+            self._last = (text, type(e).__name__)
+            return text
         placed, shift = [], 0
         for span in spans:
             token = self.scrubber.placeholders[span.entity]
@@ -41,7 +47,10 @@ class PiiFilter(Filter):
         return redacted
 
     def score(self, text: str) -> Scores:
-        if self._last[0] is text:
+        error = ""
+        if self._last[0] is text and isinstance(self._last[1], str):
+            spans, error = [], self._last[1]
+        elif self._last[0] is text:
             spans = self._last[1]
         else:
             spans = [(s.entity, s.start, s.end) for s in self.scrubber.analyze(text)]
@@ -51,9 +60,12 @@ class PiiFilter(Filter):
             "per_1000_chars": 1000 * len(spans) / len(text) if text else 0.0,
             "entities": ",".join(f"{e}:{n}" for e, n in sorted(counts.items())),
             "spans": json.dumps(spans),
+            "error": error,
         }
 
     def keep(self, s: Scores) -> Decision:
+        if s["error"]:
+            return False, "pii_error"
         if self.max_pii_per_1000_chars is not None and s["per_1000_chars"] > self.max_pii_per_1000_chars:
             return False, "pii_dense"
         return True, None

@@ -23,7 +23,7 @@ CONTEXT = {
     "phone": ["연락처", "전화", "휴대폰", "핸드폰", "휴대전화", "문의", "번호", "tel", "phone", "mobile", "hp", "fax", "팩스"],
     "email": ["이메일", "메일", "e-mail", "email", "mail", "전자우편"],
     "rrn": ["주민등록번호", "주민번호", "주민등록", "생년월일", "resident"],
-    "frn": ["외국인등록번호", "외국인번호", "외국인등록", "alien", "foreigner"],
+    "frn": ["외국인등록번호", "외국인번호", "외국인", "alien", "foreigner"],
     "passport": ["여권번호", "여권", "passport"],
     "driver_license": ["운전면허번호", "운전면허", "면허번호", "면허증", "driver", "license", "licence"],
     "business_number": ["사업자등록번호", "사업자번호", "사업자", "등록번호", "business"],
@@ -36,9 +36,12 @@ CONTEXT = {
     "ip": ["ip", "아이피", "접속", "서버", "address"],
 }
 
+# A number is bounded by anything but a digit or a hyphen-and-digit (1642-4519-1860 is one
+# number, not a phone followed by -1860); separators are a hyphen, dot or space, never a
+# line break.
 _NOT_DIGIT_BEFORE = r"(?<![\d\-.+])"
-_NOT_DIGIT_AFTER = r"(?![\d])"
-_SEP = r"[-.\s]?"
+_NOT_DIGIT_AFTER = r"(?!\d|-\d)"
+_SEP = r"[-. ]?"
 
 
 class _Recognizer(PatternRecognizer):
@@ -57,10 +60,10 @@ class PhoneRecognizer(_Recognizer):
 
     ENTITY = "phone"
     PATTERNS = [
-        Pattern("mobile", _NOT_DIGIT_BEFORE + r"(?:\+82[-.\s]?0?|0)1[016789]" + _SEP + r"\d{3,4}" + _SEP
+        Pattern("mobile", _NOT_DIGIT_BEFORE + r"(?:\+82[-. ]?0?|0)1[016789]" + _SEP + r"\d{3,4}" + _SEP
                 + r"\d{4}" + _NOT_DIGIT_AFTER, 0.7),
-        Pattern("landline", _NOT_DIGIT_BEFORE + r"(?:\+82[-.\s]?0?|0)(?:2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70|50\d)"
-                r"(?:[-.\s]|\)\s?)\d{3,4}[-.\s]\d{4}" + _NOT_DIGIT_AFTER, 0.6),
+        Pattern("landline", _NOT_DIGIT_BEFORE + r"(?:\+82[-. ]?0?|0)(?:2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70|50\d)"
+                r"(?:[-. ]|\) ?)\d{3,4}[-. ]\d{4}" + _NOT_DIGIT_AFTER, 0.6),
         Pattern("landline_parenthesised", r"\(0(?:2|[3-6]\d|70)\)\s?\d{3,4}-\d{4}" + _NOT_DIGIT_AFTER, 0.6),
         # 1588-1234: only with the hyphen, since four plus four digits are also years and counts.
         Pattern("service", _NOT_DIGIT_BEFORE + r"1[5-9]\d{2}-\d{4}" + _NOT_DIGIT_AFTER, 0.5),
@@ -92,40 +95,53 @@ def _known_suffix(domain: str) -> bool:
 
 
 class CardRecognizer(CreditCardRecognizer):
-    """Card numbers with Luhn validation (presidio's), bounded for Korean particles."""
+    """Card numbers with Luhn validation (presidio's), bounded for Korean particles.
+
+    Grouped numbers (4111-1111-1111-1111) stand alone; 16 bare digits pass Luhn one time in
+    ten, as order and tracking numbers do, so they need a context word.
+    """
 
     def __init__(self):
-        patterns = [Pattern("card", _NOT_DIGIT_BEFORE + r"(?:\d{4}[-\s]?){3}\d{4}" + _NOT_DIGIT_AFTER, 0.4),
-                    Pattern("amex", _NOT_DIGIT_BEFORE + r"3[47]\d{2}[-\s]?\d{6}[-\s]?\d{5}" + _NOT_DIGIT_AFTER, 0.4)]
+        patterns = [Pattern("card", _NOT_DIGIT_BEFORE + r"\d{4}([- ])\d{4}\1\d{4}\1\d{4}" + _NOT_DIGIT_AFTER, 0.4),
+                    Pattern("card bare", _NOT_DIGIT_BEFORE + r"\d{16}" + _NOT_DIGIT_AFTER, 0.05),
+                    Pattern("amex", _NOT_DIGIT_BEFORE + r"3[47]\d{2}([- ])\d{6}\1\d{5}" + _NOT_DIGIT_AFTER, 0.4)]
         super().__init__(patterns=patterns, context=CONTEXT["card"], supported_language=LANGUAGE,
                          supported_entity="card", name="kopile_card")
+
+    def validate_result(self, pattern_text: str):
+        valid = super().validate_result(pattern_text)
+        return valid if not pattern_text.isdigit() or valid is False else None
 
 
 class IpRecognizer(_Recognizer):
     ENTITY = "ip"
+    _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d)"
     PATTERNS = [
-        Pattern("ipv4", r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-                        r"(?![\d.]*\d)", 0.6),
+        # Four single digits (1.8.1.4) is a version number unless a context word says otherwise.
+        Pattern("ipv4", r"(?<![\d.])(?=[\d.]*\d\d)(?:(?:" + _OCTET + r"|\d)\.){3}(?:" + _OCTET + r"|\d)(?![\d.]*\d)", 0.6),
+        Pattern("ipv4 short", r"(?<![\d.])\d\.\d\.\d\.\d(?![\d.]*\d)", 0.05),
         # Full IPv6 with at least four groups: presidio's own fires on the `::` of emoticons.
         Pattern("ipv6", r"(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){3,7}[0-9A-Fa-f]{1,4}(?![:\w])", 0.6),
     ]
 
     def validate_result(self, pattern_text: str):
+        # None when it parses: the pattern's score stands, so short forms still need context.
         try:
             ipaddress.ip_address(pattern_text)
         except ValueError:
             return False
-        return True
+        return None
 
 
 class AccountRecognizer(_Recognizer):
     """Bank accounts: 10 to 14 digits in three or four hyphenated groups, as Korean banks print
     them (국민 123456-01-234567, 신한 110-123-456789, 우리 1002-123-456789, 하나 123-456789-12345,
-    농협 301-1234-5678-91). Too common a shape to stand alone: it needs a bank name or 계좌 nearby.
+    농협 301-1234-5678-91, 카카오뱅크 3333-58-2123306), or bare. Too common a shape to stand alone: it needs a bank name or 계좌 nearby.
     """
 
     ENTITY = "account"
-    PATTERNS = [Pattern("account", _NOT_DIGIT_BEFORE + r"\d{2,6}-\d{2,6}-\d{2,6}(?:-\d{1,3})?(?![\d-])", 0.2)]
+    PATTERNS = [Pattern("account", _NOT_DIGIT_BEFORE + r"\d{2,6}-\d{2,7}-\d{2,7}(?:-\d{1,3})?(?![\d-])", 0.2),
+                Pattern("account bare", _NOT_DIGIT_BEFORE + r"\d{10,14}(?![\d-])", 0.2)]
 
     def validate_result(self, pattern_text: str):
         # None, not True: the length is plausible, but only context makes it an account.
@@ -143,11 +159,13 @@ class AddressRecognizer(_Recognizer):
     from the province or district down to the building number."""
 
     ENTITY = "address"
+    # 세종특별자치시 has no district: a province may stand alone before the road.
+    _AREA = r"(?<![가-힣])(?:" + _PROVINCE + r"\s+(?:" + _DISTRICT + r"\s+){0,2}|(?:" + _DISTRICT + r"\s+){1,2})" \
+            r"(?:[가-힣]{1,5}(?:읍|면)\s+)?"
     PATTERNS = [
-        Pattern("road", r"(?<![가-힣])(?:" + _PROVINCE + r"\s+)?(?:" + _DISTRICT + r"\s+){1,2}(?:[가-힣]{1,5}(?:읍|면)\s+)?"
-                        r"[가-힣0-9]{1,10}(?:로|길)(?:\s?\d{1,4}(?:번?길|가길))?\s?" + _BUILDING + r"(?![\d])", 0.6),
-        Pattern("lot", r"(?<![가-힣])(?:" + _PROVINCE + r"\s+)?(?:" + _DISTRICT + r"\s+){1,2}(?:[가-힣]{1,5}(?:읍|면)\s+)?"
-                       r"[가-힣0-9]{1,8}(?:동|리|가)\s+(?:산\s?)?" + _BUILDING + r"(?:번지)?(?![\d])", 0.5),
+        Pattern("road", _AREA + r"[가-힣0-9]{1,10}(?:로|길)(?:\s?\d{1,4}(?:번?길|가길))?\s?" + _BUILDING + r"(?![\d])",
+                0.6),
+        Pattern("lot", _AREA + r"[가-힣0-9]{1,8}(?:동|리|가)\s+(?:산\s?)?" + _BUILDING + r"(?:번지)?(?![\d])", 0.5),
     ]
 
 
@@ -159,19 +177,25 @@ def _korean(cls, entity: str, **kwargs):
     return recognizer
 
 
-def _registration_number(cls, entity: str, gender_digits: str):
-    """Resident and foreigner numbers: the hyphenated form on its own, the 13 bare digits only
-    with a context word, since 880… EAN-13 barcodes and other long numbers share that shape."""
+def _bare_needs_context(cls):
+    """A recognizer whose checksum makes a separated number certain, while the bare digits
+    (13 for RRN/FRN, 10 for business numbers, 12 for licences) keep their low pattern score and
+    need a context word: EAN-13 barcodes, student and order numbers share those shapes."""
 
     class Recognizer(cls):
         def validate_result(self, pattern_text: str):
             valid = super().validate_result(pattern_text)
-            return valid if "-" in pattern_text or valid is False else None
+            return valid if not pattern_text.isdigit() or valid is False else None
 
+    Recognizer.__name__ = cls.__name__
+    return Recognizer
+
+
+def _registration_number(cls, entity: str, gender_digits: str):
     date = r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
     patterns = [Pattern(f"{entity} hyphenated", date + f"-[{gender_digits}]\\d{{6}}(?!\\d)", 0.5),
                 Pattern(f"{entity} bare", date + f"[{gender_digits}]\\d{{6}}(?!\\d)", 0.05)]
-    return _korean(Recognizer, entity, patterns=patterns)
+    return _korean(_bare_needs_context(cls), entity, patterns=patterns)
 
 
 def recognizers(entities) -> list:
@@ -181,8 +205,8 @@ def recognizers(entities) -> list:
         "rrn": lambda: _registration_number(KrRrnRecognizer, "rrn", "1-4"),
         "frn": lambda: _registration_number(KrFrnRecognizer, "frn", "5-8"),
         "passport": lambda: _korean(KrPassportRecognizer, "passport"),
-        "driver_license": lambda: _korean(KrDriverLicenseRecognizer, "driver_license"),
-        "business_number": lambda: _korean(KrBrnRecognizer, "business_number"),
+        "driver_license": lambda: _korean(_bare_needs_context(KrDriverLicenseRecognizer), "driver_license"),
+        "business_number": lambda: _korean(_bare_needs_context(KrBrnRecognizer), "business_number"),
         "card": CardRecognizer,
         "account": AccountRecognizer,
         "ip": IpRecognizer,
@@ -194,6 +218,13 @@ def recognizers(entities) -> list:
 ENTITIES = ("phone", "email", "rrn", "frn", "passport", "driver_license", "business_number", "card", "account",
             "ip", "address")
 
-# One cheap expression that anything above needs: a long digit run (optionally split by one
-# separator), an @, a road/lot name followed by a number, a new-style passport, IPv6 groups. Documents without it skip presidio.
-PRESCREEN = re.compile(r"\d{2,}[-.\s)]?\d{3,}|@|[가-힣](?:로|길|동|리|가)\s?\d|[A-Za-z]\d{3}[A-Za-z]\d{4}|(?:[0-9A-Fa-f]{1,4}:){3}")
+# Cheap expressions that every match of a recognizer needs, by the entities they can lead to.
+# The scrubber runs presidio only on windows around them, asking only for those entities.
+CANDIDATES = {
+    "number": (re.compile(r"\d{2,}[-. )]?\d{3,}|[A-Za-z]\d{3}[A-Za-z]\d{4}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"),
+               ("phone", "rrn", "frn", "passport", "driver_license", "business_number", "card", "account", "ip")),
+    "email": (re.compile(r"@"), ("email",)),
+    "ipv6": (re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3}"), ("ip",)),
+    "address": (re.compile(r"(?:시|군|구)\s+[가-힣0-9]{1,12}(?:로|길|동|리|가)\s?\d|(?:읍|면)\s+[가-힣0-9]{1,8}리\s?\d"),
+                ("address",)),
+}

@@ -24,10 +24,13 @@ class PiiScrubber:
 
     `min_score` 0.4 is what presidio gives a weak pattern (passport, licence, account) once a
     context word is near it, and no weak pattern reaches without one.
-    `prescreen` runs presidio only on texts that match one cheap combined expression
-    (recognizers.PRESCREEN) that every recognizer's match needs; most web text has no PII
-    and never reaches presidio.
+    `prescreen` runs presidio only on windows of text around the cheap expressions that every
+    recognizer's match needs (recognizers.CANDIDATES), and only with the recognizers those
+    expressions can lead to: most web text has no PII and never reaches presidio, and a long
+    document with one phone number costs presidio a hundred characters, not the document.
     """
+
+    WINDOW = 80  # characters kept on each side of a candidate: the entity and its context words
 
     def __init__(self, entities=None, placeholders: dict[str, str] | None = None, prescreen: bool = True,
                  min_score: float = 0.4):
@@ -50,12 +53,35 @@ class PiiScrubber:
             self._analyzer = analyzer(rec.recognizers(self.entities))
 
     def analyze(self, text: str) -> list[PiiSpan]:
-        if not text or (self.prescreen and not rec.PRESCREEN.search(text)):
+        if not text:
             return []
+        if not self.prescreen:
+            return _non_overlapping(self._run(text, 0, self.entities))
+        found = []
+        for start, end, entities in self._windows(text):
+            found += self._run(text[start:end], start, entities)
+        return _non_overlapping(found)
+
+    def _windows(self, text: str):
+        for pattern, entities in rec.CANDIDATES.values():
+            entities = tuple(e for e in entities if e in self.entities)
+            if not entities:
+                continue
+            merged: list[list[int]] = []
+            for match in pattern.finditer(text):
+                start, end = _widen(text, match.start() - self.WINDOW, match.end() + self.WINDOW)
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            for start, end in merged:
+                yield start, end, entities
+
+    def _run(self, text: str, offset: int, entities) -> list[PiiSpan]:
         self.setup()
-        found = self._analyzer.analyze(text, language=rec.LANGUAGE, entities=list(self.entities),
+        found = self._analyzer.analyze(text, language=rec.LANGUAGE, entities=list(entities),
                                        score_threshold=self.min_score)
-        return _non_overlapping(PiiSpan(r.entity_type, r.start, r.end, round(r.score, 3)) for r in found)
+        return [PiiSpan(r.entity_type, r.start + offset, r.end + offset, round(r.score, 3)) for r in found]
 
     def scrub(self, text: str) -> tuple[str, list[PiiSpan]]:
         spans = self.analyze(text)
@@ -67,6 +93,17 @@ class PiiScrubber:
             last = span.end
         parts.append(text[last:])
         return "".join(parts), spans
+
+
+def _widen(text: str, start: int, end: int, reach: int = 40) -> tuple[int, int]:
+    """Move window edges out to whitespace, so that no number is cut into a shorter one."""
+    start, end = max(0, start), min(len(text), end)
+    floor, ceiling = max(0, start - reach), min(len(text), end + reach)
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    while end < ceiling and not text[end].isspace():
+        end += 1
+    return start, end
 
 
 def _non_overlapping(spans) -> list[PiiSpan]:
