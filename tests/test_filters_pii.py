@@ -81,6 +81,11 @@ def test_recognizers_find_exact_spans(scrubber, text, expected):
     "주문번호 4804553409209796으로 조회해 주세요",  # 16 digits that pass Luhn, no card nearby
     "참고: 학번 2017870938",  # ten digits with a valid business-number checksum, no context
     "전화\n010\n1234\n5678",  # a number does not continue across lines
+    "최준혁(1868-1918)의 생애를 다룬다",  # years, not a 15xx-18xx service number
+    "지역구 국회의원으로 3선에 성공했다",  # 으로 is a particle, not a road; 3선 a count
+    "연구 결과로 7가지 원인이 밝혀졌다",
+    "도시 외곽으로 14km 떨어진 곳이다",
+    "인구 증가로 2000년부터 교통 체증이 심해졌다",
 ])
 def test_hard_negatives_are_left_alone(scrubber, text):
     assert found(scrubber, text) == []

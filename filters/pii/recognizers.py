@@ -20,7 +20,8 @@ from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, KrBr
 LANGUAGE = "ko"
 
 CONTEXT = {
-    "phone": ["연락처", "전화", "휴대폰", "핸드폰", "휴대전화", "문의", "번호", "tel", "phone", "mobile", "hp", "fax", "팩스"],
+    "phone": ["연락처", "전화", "휴대폰", "핸드폰", "휴대전화", "문의", "번호", "고객센터", "상담", "tel", "phone",
+              "mobile", "hp", "fax", "팩스"],
     "email": ["이메일", "메일", "e-mail", "email", "mail", "전자우편"],
     "rrn": ["주민등록번호", "주민번호", "주민등록", "생년월일", "resident"],
     "frn": ["외국인등록번호", "외국인번호", "외국인", "alien", "foreigner"],
@@ -65,9 +66,16 @@ class PhoneRecognizer(_Recognizer):
         Pattern("landline", _NOT_DIGIT_BEFORE + r"(?:\+82[-. ]?0?|0)(?:2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70|50\d)"
                 r"(?:[-. ]|\) ?)\d{3,4}[-. ]\d{4}" + _NOT_DIGIT_AFTER, 0.6),
         Pattern("landline_parenthesised", r"\(0(?:2|[3-6]\d|70)\)\s?\d{3,4}-\d{4}" + _NOT_DIGIT_AFTER, 0.6),
-        # 1588-1234: only with the hyphen, since four plus four digits are also years and counts.
-        Pattern("service", _NOT_DIGIT_BEFORE + r"1[5-9]\d{2}-\d{4}" + _NOT_DIGIT_AFTER, 0.5),
+        # 1588-1234: only with the hyphen and a context word (대표번호, 고객센터, 문의, 전화),
+        # since 1868-1918 is also a span of years.
+        Pattern("service", _NOT_DIGIT_BEFORE + r"1[5-9]\d{2}-\d{4}" + _NOT_DIGIT_AFTER, 0.1),
     ]
+
+    def validate_result(self, pattern_text: str):
+        first, _, second = pattern_text.partition("-")
+        if len(pattern_text) == 9 and first.isdigit() and second.isdigit() and 0 <= int(second) - int(first) <= 150:
+            return False  # a year range, 1868-1918
+        return None
 
 
 class EmailRecognizer(_Recognizer):
@@ -151,7 +159,11 @@ class AccountRecognizer(_Recognizer):
 _PROVINCE = (r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주|"
              r"충청북|충청남|전라북|전라남|경상북|경상남)(?:특별시|광역시|특별자치시|특별자치도|도|시)?")
 _DISTRICT = r"[가-힣]{1,5}(?:시|군|구)"
-_BUILDING = r"\d{1,5}(?:-\d{1,4})?"
+# A road name does not end in the particle 으로 (국회의원으로 3선); a building number is not
+# followed by a counter or unit (3선, 7가지, 14km, 2000년).
+_ROAD = r"[가-힣0-9]{0,9}[가-힣0-9](?<!으)(?:로|길)"
+_BUILDING = r"\d{1,5}(?:-\d{1,4})?(?!\d|\s?(?:선|가지|살|세|년|월|일|명|개|곳|권|번째|차|회|위|배|층|호선|대|건|원|분|초|시간|" \
+            r"km|㎞|kg|cm|mm|m\b|%|퍼센트|킬로|미터|마리|등|점|표|석|명))"
 
 
 class AddressRecognizer(_Recognizer):
@@ -163,9 +175,8 @@ class AddressRecognizer(_Recognizer):
     _AREA = r"(?<![가-힣])(?:" + _PROVINCE + r"\s+(?:" + _DISTRICT + r"\s+){0,2}|(?:" + _DISTRICT + r"\s+){1,2})" \
             r"(?:[가-힣]{1,5}(?:읍|면)\s+)?"
     PATTERNS = [
-        Pattern("road", _AREA + r"[가-힣0-9]{1,10}(?:로|길)(?:\s?\d{1,4}(?:번?길|가길))?\s?" + _BUILDING + r"(?![\d])",
-                0.6),
-        Pattern("lot", _AREA + r"[가-힣0-9]{1,8}(?:동|리|가)\s+(?:산\s?)?" + _BUILDING + r"(?:번지)?(?![\d])", 0.5),
+        Pattern("road", _AREA + _ROAD + r"(?:\s?\d{1,4}(?:번?길|가길))?\s?" + _BUILDING, 0.6),
+        Pattern("lot", _AREA + r"[가-힣0-9]{1,8}(?:동|리|가)\s+(?:산\s?)?" + _BUILDING + r"(?:번지)?", 0.5),
     ]
 
 
@@ -218,13 +229,14 @@ def recognizers(entities) -> list:
 ENTITIES = ("phone", "email", "rrn", "frn", "passport", "driver_license", "business_number", "card", "account",
             "ip", "address")
 
-# Cheap expressions that every match of a recognizer needs, by the entities they can lead to.
-# The scrubber runs presidio only on windows around them, asking only for those entities.
+# Cheap expressions that every match of a recognizer needs, the entities they can lead to,
+# and how many characters around them to hand to presidio: enough for the entity itself and
+# for its context words (presidio looks five tokens back and three ahead).
 CANDIDATES = {
     "number": (re.compile(r"\d{2,}[-. )]?\d{3,}|[A-Za-z]\d{3}[A-Za-z]\d{4}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"),
-               ("phone", "rrn", "frn", "passport", "driver_license", "business_number", "card", "account", "ip")),
-    "email": (re.compile(r"@"), ("email",)),
-    "ipv6": (re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3}"), ("ip",)),
+               ("phone", "rrn", "frn", "passport", "driver_license", "business_number", "card", "account", "ip"), 32),
+    "email": (re.compile(r"@"), ("email",), 72),
+    "ipv6": (re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3}"), ("ip",), 48),
     "address": (re.compile(r"(?:시|군|구)\s+[가-힣0-9]{1,12}(?:로|길|동|리|가)\s?\d|(?:읍|면)\s+[가-힣0-9]{1,8}리\s?\d"),
-                ("address",)),
+                ("address",), 40),
 }

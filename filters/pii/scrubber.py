@@ -30,7 +30,6 @@ class PiiScrubber:
     document with one phone number costs presidio a hundred characters, not the document.
     """
 
-    WINDOW = 80  # characters kept on each side of a candidate: the entity and its context words
 
     def __init__(self, entities=None, placeholders: dict[str, str] | None = None, prescreen: bool = True,
                  min_score: float = 0.4):
@@ -63,13 +62,13 @@ class PiiScrubber:
         return _non_overlapping(found)
 
     def _windows(self, text: str):
-        for pattern, entities in rec.CANDIDATES.values():
+        for pattern, entities, margin in rec.CANDIDATES.values():
             entities = tuple(e for e in entities if e in self.entities)
             if not entities:
                 continue
             merged: list[list[int]] = []
             for match in pattern.finditer(text):
-                start, end = _widen(text, match.start() - self.WINDOW, match.end() + self.WINDOW)
+                start, end = _widen(text, match.start() - margin, match.end() + margin)
                 if merged and start <= merged[-1][1]:
                     merged[-1][1] = max(merged[-1][1], end)
                 else:
