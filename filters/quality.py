@@ -94,7 +94,7 @@ class WordFilter(Filter):
     DEFAULTS = {
         # FineWeb-2 kor_Hang on Kiwi morphemes: 50 words, mean length 1 to 6, 2 stop words.
         "kiwi": dict(min_words=50, max_words=100_000, min_mean_word_length=1.0,
-                     max_mean_word_length=6.0, min_alpha_word_ratio=0.8, min_stop_words=2),
+                     max_mean_word_length=6.0, min_alpha_word_ratio=0.791, min_stop_words=2),
         # Mean lengths are of eojeol here, about 3.5 syllables on Korean prose.
         "eojeol": dict(min_words=50, max_words=100_000, min_mean_word_length=1.5,
                        max_mean_word_length=16.0, min_alpha_word_ratio=0.8, min_stop_words=2),
@@ -162,7 +162,7 @@ _ELLIPSIS = re.compile(r"(?:\.\.\.|…)\s*$")
 
 
 class LineFilter(Filter):
-    """Line-level rules: sentence endings (FineWeb), bullet and ellipsis lines (Gopher).
+    """Line-level rules: sentence endings (FineWeb-2 Korean: 0.062), bullet and ellipsis lines (Gopher).
 
     The share rules on bullets, ellipses and short lines need `min_lines` lines: a title
     ending in "..." over one paragraph is half ellipsis lines, and no teaser list.
@@ -170,7 +170,7 @@ class LineFilter(Filter):
 
     name = "lines"
 
-    def __init__(self, min_sentence_end_ratio: float = 0.12, max_bullet_line_ratio: float = 0.9,
+    def __init__(self, min_sentence_end_ratio: float = 0.062, max_bullet_line_ratio: float = 0.9,
                  max_ellipsis_line_ratio: float = 0.3, max_short_line_ratio: float = 0.67,
                  short_line_chars: int = 10, min_lines: int = 3):
         self.min_sentence_end_ratio = min_sentence_end_ratio

@@ -17,7 +17,7 @@ from filters.quality import Tokenizer
 
 # FineWeb-2 kor_Hang (Kiwi morphemes); Gopher's paragraph thresholds, which FineWeb-2 keeps.
 KIWI_TOP_NGRAMS = {2: 0.282, 3: 0.228, 4: 0.185}
-KIWI_DUP_NGRAMS = {5: 0.201, 6: 0.186, 7: 0.171, 8: 0.156, 9: 0.142, 10: 0.127}
+KIWI_DUP_NGRAMS = {5: 0.201, 6: 0.184, 7: 0.168, 8: 0.154, 9: 0.14, 10: 0.127}
 # Eojeol n-grams: Gopher's top n-gram bounds, and duplicate n-gram bounds fitted so that
 # the eojeol and Kiwi modes decide alike on real Korean text (benchmarks/quality_modes.py).
 EOJEOL_TOP_NGRAMS = {2: 0.20, 3: 0.18, 4: 0.16}
