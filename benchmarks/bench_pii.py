@@ -288,6 +288,23 @@ def timed_runs(systems: list[System], texts: list[str], repeat: int, label: str)
     return seconds, outputs
 
 
+def code_version() -> dict:
+    """Which kopile was measured: the commit and a hash of filters/pii as it was read."""
+    import hashlib
+    import subprocess
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "filters" / "pii").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "filters/pii"], cwd=ROOT, capture_output=True,
+                                    text=True).stdout.strip())
+    except OSError:
+        commit, dirty = "", None
+    return {"commit": commit, "filters_pii_uncommitted_changes": dirty, "filters_pii_sha256": digest.hexdigest()[:16]}
+
+
 def throughput(seconds: list[float], n_docs: int, n_bytes: int) -> dict:
     med = statistics.median(seconds)
     return {"seconds": [round(s, 3) for s in seconds], "median_seconds": round(med, 3),
@@ -471,13 +488,16 @@ def real_corpora(n: int, seed: int) -> dict[str, list[str]]:
 
 def prescreen_patterns() -> dict:
     """kopile's cheap candidate expressions, by name, to see which of them let real text through to
-    presidio: `recognizers.CANDIDATES` (name -> (pattern, entities)) or a single `PRESCREEN`."""
+    presidio: `recognizers.CANDIDATES` (name -> (pattern, ...)) or a single `PRESCREEN`. A diagnostic only:
+    an interface it does not know gives no figures rather than a failed run."""
     try:
         from filters.pii import recognizers as rec
     except ImportError:
         return {}
     if hasattr(rec, "CANDIDATES"):
-        return {name: pattern for name, (pattern, _) in rec.CANDIDATES.items()}
+        # Entries have been (pattern, entities) and (pattern, entities, window): the pattern comes first.
+        return {name: value[0] if isinstance(value, tuple) else value for name, value in rec.CANDIDATES.items()
+                if hasattr(value[0] if isinstance(value, tuple) else value, "search")}
     if hasattr(rec, "PRESCREEN"):
         return {"prescreen": rec.PRESCREEN}
     return {}
@@ -506,7 +526,9 @@ def markdown(report: dict) -> str:
              f"{sum(ls['gold_spans'].values())} gold spans; real text from petitions and Korean Wikipedia with "
              f"synthetic PII (seed {report['config']['seed']}). Exact = same type and same span; overlap = same type, "
              "spans overlap. Leak = share of gold PII characters no detection covers. One process, one core; "
-             f"medians of {report['config']['repeat']} runs.\n")
+             f"medians of {report['config']['repeat']} runs. kopile at commit {report['kopile_code']['commit']}"
+             f"{' with uncommitted changes in filters/pii' if report['kopile_code']['filters_pii_uncommitted_changes'] else ''}"
+             f"{'; filters/pii CHANGED during the run' if report['kopile_code'] != report['kopile_code_at_end'] else ''}.\n")
     L.append("## Summary\n")
     L.append("| system | structured P | structured R | structured F1 | F1 overlap | structured leak | address R (exact / overlap) | address leak | PII-free docs touched | labeled docs/s | MB/s |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -687,6 +709,7 @@ def main(argv=None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
     load_start = os.getloadavg()[0]
+    measured_code = code_version()
     print(f"building the labeled set ({args.docs} documents) ...", flush=True)
     docs, set_stats = lab.build_labeled_set(args.docs, args.seed)
     texts = [d.text for d in docs]
@@ -759,6 +782,8 @@ def main(argv=None) -> None:
         "config": {**vars(args), "output": str(out_dir)},
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
                     "load_1min_start": round(load_start, 2), "load_1min_end": round(os.getloadavg()[0], 2)},
+        "kopile_code": measured_code,
+        "kopile_code_at_end": code_version(),
         "labeled_set": set_stats,
         "systems": report_systems,
         "real_text": real,
