@@ -528,7 +528,8 @@ def markdown(report: dict) -> str:
              "spans overlap. Leak = share of gold PII characters no detection covers. One process, one core; "
              f"medians of {report['config']['repeat']} runs. kopile at commit {report['kopile_code']['commit']}"
              f"{' with uncommitted changes in filters/pii' if report['kopile_code']['filters_pii_uncommitted_changes'] else ''}"
-             f"{'; filters/pii CHANGED during the run' if report['kopile_code'] != report['kopile_code_at_end'] else ''}.\n")
+             f" (filters/pii sha256 {report['kopile_code']['filters_pii_sha256']}"
+             f"{', changed on disk during the run: the figures are for the version read at the start' if report['kopile_code']['filters_pii_sha256'] != report['kopile_code_at_end']['filters_pii_sha256'] else ''}).\n")
     L.append("## Summary\n")
     L.append("| system | structured P | structured R | structured F1 | F1 overlap | structured leak | address R (exact / overlap) | address leak | PII-free docs touched | labeled docs/s | MB/s |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

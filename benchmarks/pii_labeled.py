@@ -420,6 +420,8 @@ _RURAL = [
     ("전북특별자치도", "전북", "고창군", "고창읍", ["읍내리", "월곡리", "덕정리"]),
 ]
 
+_TOWN_ROADS = ["군청길", "중앙로", "시장길", "읍내로", "역전길", "문화로", "향교길", "터미널길"]
+
 
 def _province(rng: random.Random, full: str, short: str) -> str:
     """How a writer names the province: in full, shortened, as '서울시', or not at all."""
@@ -434,10 +436,14 @@ def _province(rng: random.Random, full: str, short: str) -> str:
 
 
 def gen_address(rng: random.Random) -> tuple[str, str]:
-    kind = rng.choices(["road", "road_gil", "road_sub", "lot", "lot_beonji", "rural"], [35, 15, 15, 15, 5, 15])[0]
-    if kind == "rural":
+    kind = rng.choices(["road", "road_gil", "road_sub", "lot", "lot_beonji", "lot_san", "rural", "rural_road"],
+                       [33, 14, 14, 14, 4, 3, 10, 8])[0]
+    if kind.startswith("rural"):
         full, short, county, town, villages = rng.choice(_RURAL)
         prov = _province(rng, full, short) or full + " "
+        if kind == "rural_road":
+            # Towns (읍/면) have road names too: 영덕읍 군청길 58, 기장읍 기장대로 313.
+            return f"{prov}{county} {town} {rng.choice(_TOWN_ROADS)} {rng.randint(1, 400)}", kind
         sub = f"-{rng.randint(1, 20)}" if rng.random() < 0.5 else ""
         return f"{prov}{county} {town} {rng.choice(villages)} {rng.randint(1, 999)}{sub}", kind
     full, short, district, roads, dongs = rng.choice(_URBAN)
@@ -449,6 +455,9 @@ def gen_address(rng: random.Random) -> tuple[str, str]:
         head = full + " "
     if kind.startswith("lot"):
         number = f"{rng.randint(1, 999)}-{rng.randint(1, 60)}" if rng.random() < 0.7 else str(rng.randint(1, 999))
+        if kind == "lot_san":
+            # Lots on hillside land: 주례동 산 18번지, 아현동 산7번지.
+            number = rng.choice(["산 ", "산"]) + str(rng.randint(1, 199)) + rng.choice(["", "번지"])
         return f"{head}{rng.choice(dongs)} {number}{'번지' if kind == 'lot_beonji' else ''}", kind
     road = rng.choice(roads)
     if kind == "road_gil":
@@ -524,6 +533,8 @@ TEMPLATES = {
         "작년에 {address}[으로] 이사했습니다.", "택배는 {address}[으로] 보내 주세요.", "사무실은 {address}, 3층입니다.",
         "{address}에 위치한 건물에서 화재가 났습니다.", "소재지 {address}", "배송지:{address}",
         "본점은 {address}[이고] 지점은 따로 없습니다.",
+        # A building name after the number: its first syllable may read as a counter (대, 일, 동).
+        "사무실은 {address} 대우빌딩 5층입니다.", "본사: {address} 일신타워",
     ],
     # Several pieces at once, as in shop footers, signatures and complaint forms.
     "multi": [

@@ -66,9 +66,8 @@ class PhoneRecognizer(_Recognizer):
         Pattern("landline", _NOT_DIGIT_BEFORE + r"(?:\+82[-. ]?0?|0)(?:2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70|50\d)"
                 r"(?:[-. ]|\) ?)\d{3,4}[-. ]\d{4}" + _NOT_DIGIT_AFTER, 0.6),
         Pattern("landline_parenthesised", r"\(0(?:2|[3-6]\d|70)\)\s?\d{3,4}-\d{4}" + _NOT_DIGIT_AFTER, 0.6),
-        # 1588-1234: only with the hyphen and a context word (대표번호, 고객센터, 문의, 전화),
-        # since 1868-1918 is also a span of years.
-        Pattern("service", _NOT_DIGIT_BEFORE + r"1[5-9]\d{2}-\d{4}" + _NOT_DIGIT_AFTER, 0.1),
+        # 1588-1234: only with the hyphen; a span of years (1868-1918) is rejected below.
+        Pattern("service", _NOT_DIGIT_BEFORE + r"1[5-9]\d{2}-\d{4}" + _NOT_DIGIT_AFTER, 0.5),
     ]
 
     def validate_result(self, pattern_text: str):
@@ -149,7 +148,7 @@ class AccountRecognizer(_Recognizer):
 
     ENTITY = "account"
     PATTERNS = [Pattern("account", _NOT_DIGIT_BEFORE + r"\d{2,6}-\d{2,7}-\d{2,7}(?:-\d{1,3})?(?![\d-])", 0.2),
-                Pattern("account bare", _NOT_DIGIT_BEFORE + r"\d{10,14}(?![\d-])", 0.2)]
+                Pattern("account bare", _NOT_DIGIT_BEFORE + r"\d{10,14}(?![\d-])", 0.05)]
 
     def validate_result(self, pattern_text: str):
         # None, not True: the length is plausible, but only context makes it an account.
@@ -160,10 +159,12 @@ _PROVINCE = (r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기
              r"충청북|충청남|전라북|전라남|경상북|경상남)(?:특별시|광역시|특별자치시|특별자치도|도|시)?")
 _DISTRICT = r"[가-힣]{1,5}(?:시|군|구)"
 # A road name does not end in the particle 으로 (국회의원으로 3선); a building number is not
-# followed by a counter or unit (3선, 7가지, 14km, 2000년).
+# followed directly by a counter or unit (3선, 7가지, 14km, 2000년), nor by 길/가, which make
+# it part of a road or dong name (테헤란로7길, 충정로3가).
 _ROAD = r"[가-힣0-9]{0,9}[가-힣0-9](?<!으)(?:로|길)"
-_BUILDING = r"\d{1,5}(?:-\d{1,4})?(?!\d|\s?(?:선|가지|살|세|년|월|일|명|개|곳|권|번째|차|회|위|배|층|호선|대|건|원|분|초|시간|" \
-            r"km|㎞|kg|cm|mm|m\b|%|퍼센트|킬로|미터|마리|등|점|표|석|명))"
+_BUILDING = r"\d{1,5}(?:-\d{1,4})?(?!\d|-\d|(?:선|가지|살|세|년|월|일|명|개|곳|권|번째|차|회|위|배|층|호선|대|건|원|분|초|" \
+            r"시간|km|㎞|kg|cm|mm|%|퍼센트|킬로|미터|마리|등|점|표|석|길|가(?![가-힣])))"
+
 
 
 class AddressRecognizer(_Recognizer):
@@ -204,8 +205,9 @@ def _bare_needs_context(cls):
 
 def _registration_number(cls, entity: str, gender_digits: str):
     date = r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    # Bare, with a context word: 0.45, above a bare account number's 0.4 in the same place.
     patterns = [Pattern(f"{entity} hyphenated", date + f"-[{gender_digits}]\\d{{6}}(?!\\d)", 0.5),
-                Pattern(f"{entity} bare", date + f"[{gender_digits}]\\d{{6}}(?!\\d)", 0.05)]
+                Pattern(f"{entity} bare", date + f"[{gender_digits}]\\d{{6}}(?!\\d)", 0.1)]
     return _korean(_bare_needs_context(cls), entity, patterns=patterns)
 
 
@@ -237,6 +239,6 @@ CANDIDATES = {
                ("phone", "rrn", "frn", "passport", "driver_license", "business_number", "card", "account", "ip"), 32),
     "email": (re.compile(r"@"), ("email",), 72),
     "ipv6": (re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3}"), ("ip",), 48),
-    "address": (re.compile(r"(?:시|군|구)\s+[가-힣0-9]{1,12}(?:로|길|동|리|가)\s?\d|(?:읍|면)\s+[가-힣0-9]{1,8}리\s?\d"),
+    "address": (re.compile(r"(?:시|군|구|읍|면|세종)\s+[가-힣0-9]{1,12}(?:로|길|동|리|가)\s?(?:산\s?)?\d"),
                 ("address",), 40),
 }
