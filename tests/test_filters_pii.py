@@ -110,6 +110,21 @@ def test_placeholders_and_particles(scrubber):
         PiiScrubber(entities=["phone", "name"])
 
 
+def test_consistent_pseudonyms_per_document():
+    s = PiiScrubber(pseudonyms=True)
+    text = "김: 010-1234-5678, 이: 010-9999-0000, 다시 김: 01012345678. 메일 a@b.co.kr"
+    out, _ = s.scrub(text)
+    assert out == "김: <|phone_1|>, 이: <|phone_2|>, 다시 김: <|phone_1|>. 메일 <|email_1|>"
+    f = PiiFilter(pseudonyms=True)
+    redacted = f.redact(text)
+    assert [redacted[a:b] for _, a, b in json.loads(f.score(redacted)["spans"])] == \
+        ["<|phone_1|>", "<|phone_2|>", "<|phone_1|>", "<|email_1|>"]
+    custom = PiiFilter(placeholders={"email": "[EMAIL]"}, pseudonyms=True)
+    redacted = custom.redact("a@b.co.kr, c@d.co.kr")
+    assert redacted == "[EMAIL]_1, [EMAIL]_2"
+    assert [redacted[a:b] for _, a, b in json.loads(custom.score(redacted)["spans"])] == ["[EMAIL]_1", "[EMAIL]_2"]
+
+
 def test_checksum_validation_decides(scrubber):
     # RRN with a wrong check digit keeps its pattern score; with context it is still found,
     # while a wrong Luhn digit is rejected outright.
@@ -154,7 +169,7 @@ def test_a_failing_recognizer_removes_the_document_instead_of_leaking(monkeypatc
     def broken(text):
         raise ValueError("invalid literal 010-1234-5678")
 
-    monkeypatch.setattr(f.scrubber, "scrub", broken)
+    monkeypatch.setattr(f.scrubber, "replace", broken)
     text = "전화 010-1234-5678"
     assert f.redact(text) == text
     scores = f.score(text)

@@ -18,8 +18,9 @@ class PiiFilter(Filter):
     name = "pii"
 
     def __init__(self, entities: list[str] | None = None, placeholders: dict[str, str] | None = None,
-                 prescreen: bool = True, min_score: float = 0.4, max_pii_per_1000_chars: float | None = None):
-        self.scrubber = PiiScrubber(entities, placeholders, prescreen, min_score)
+                 prescreen: bool = True, min_score: float = 0.4, pseudonyms: bool = False,
+                 max_pii_per_1000_chars: float | None = None):
+        self.scrubber = PiiScrubber(entities, placeholders, prescreen, min_score, pseudonyms)
         self.max_pii_per_1000_chars = max_pii_per_1000_chars
         self._last: tuple[str | None, list] = (None, [])
 
@@ -31,15 +32,14 @@ class PiiFilter(Filter):
 
     def redact(self, text: str) -> str:
         try:
-            redacted, spans = self.scrubber.scrub(text)
+            redacted, spans, tokens = self.scrubber.replace(text)
         except Exception as e:
             # A document presidio fails on leaves the stage removed, never unredacted; the
             # error type is recorded, not the message, which may quote the text.
             self._last = (text, type(e).__name__)
             return text
         placed, shift = [], 0
-        for span in spans:
-            token = self.scrubber.placeholders[span.entity]
+        for span, token in zip(spans, tokens):
             start = span.start + shift
             placed.append((span.entity, start, start + len(token)))
             shift += len(token) - (span.end - span.start)

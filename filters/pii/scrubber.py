@@ -32,7 +32,7 @@ class PiiScrubber:
 
 
     def __init__(self, entities=None, placeholders: dict[str, str] | None = None, prescreen: bool = True,
-                 min_score: float = 0.4):
+                 min_score: float = 0.4, pseudonyms: bool = False):
         self.entities = tuple(entities or rec.ENTITIES)
         unknown = set(self.entities) - set(rec.ENTITIES)
         if unknown:
@@ -40,6 +40,7 @@ class PiiScrubber:
         self.placeholders = {**default_placeholders(self.entities), **(placeholders or {})}
         self.prescreen = prescreen
         self.min_score = min_score
+        self.pseudonyms = pseudonyms
         self._analyzer = None
 
     def __getstate__(self):
@@ -83,15 +84,37 @@ class PiiScrubber:
         return [PiiSpan(r.entity_type, r.start + offset, r.end + offset, round(r.score, 3)) for r in found]
 
     def scrub(self, text: str) -> tuple[str, list[PiiSpan]]:
+        redacted, spans, _ = self.replace(text)
+        return redacted, spans
+
+    def replace(self, text: str) -> tuple[str, list[PiiSpan], list[str]]:
+        """The redacted text, the spans found, and the token that replaced each span."""
         spans = self.analyze(text)
         if not spans:
-            return text, spans
-        parts, last = [], 0
+            return text, spans, []
+        parts, last, seen, tokens = [], 0, {}, []
         for span in spans:
-            parts += [text[last:span.start], self.placeholders[span.entity]]
+            token = self.placeholders[span.entity]
+            if self.pseudonyms:
+                # The same value gets the same numbered placeholder throughout the document,
+                # so that "who called whom" survives without the numbers themselves.
+                key = (span.entity, _canonical(text[span.start:span.end]))
+                number = seen.setdefault(key, sum(1 for e, _ in seen if e == span.entity) + 1)
+                token = _numbered(token, number)
+            parts += [text[last:span.start], token]
+            tokens.append(token)
             last = span.end
         parts.append(text[last:])
-        return "".join(parts), spans
+        return "".join(parts), spans, tokens
+
+
+def _canonical(value: str) -> str:
+    """010-1234-5678, 010 1234 5678 and 01012345678 are one value."""
+    return "".join(c for c in value.lower() if c.isalnum())
+
+
+def _numbered(placeholder: str, number: int) -> str:
+    return placeholder[:-2] + f"_{number}|>" if placeholder.endswith("|>") else f"{placeholder}_{number}"
 
 
 def _widen(text: str, start: int, end: int, reach: int = 40) -> tuple[int, int]:
