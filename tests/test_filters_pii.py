@@ -132,6 +132,12 @@ def test_checksum_validation_decides(scrubber):
     assert found(scrubber, "카드 5500-0000-0000-0005 결제") == []
     valid = {s.entity: s.score for s in scrubber.analyze("주민등록번호 900101-1234568")}
     assert valid["rrn"] == 1.0
+    # Numbers issued since October 2020 have no check digit: a wrong one lowers the score only.
+    assert [s.score for s in scrubber.analyze("주민등록번호 900101-1234567")] == [0.85]
+    # Business numbers and licences have checks that always hold: a failure is no match.
+    assert found(scrubber, "사업자등록번호 220-81-62517") == [("business_number", "220-81-62517")]
+    assert found(scrubber, "사업자등록번호 220-81-62518") == []
+    assert found(scrubber, "운전면허번호 99-12-123456-12") == []  # 99 is no licence region
 
 
 def test_prescreen_skips_presidio_on_clean_text():
