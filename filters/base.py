@@ -7,7 +7,20 @@ Scores = dict[str, Any]
 Decision = tuple[bool, "str | None"]
 
 
-class Filter:
+class Lazy:
+    """Objects holding things loaded on first use (models, compiled patterns, caches).
+
+    `TRANSIENT` maps those attributes to their unloaded value: a pickled copy, such as the one
+    Ray sends to a worker, travels without them and loads its own there, once.
+    """
+
+    TRANSIENT: dict[str, Any] = {}
+
+    def __getstate__(self):
+        return {**self.__dict__, **self.TRANSIENT}
+
+
+class Filter(Lazy):
     """A document filter: thresholds are constructor arguments, decisions come with a reason.
 
     `score(text)` computes what the filter measures and never divides by zero on empty text;

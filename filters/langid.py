@@ -31,6 +31,7 @@ def load_fasttext(path: str | Path):
 
 class LangIdFilter(Filter):
     name = "langid"
+    TRANSIENT = {"_model": None}
 
     def __init__(self, languages: tuple[str, ...] = ("ko",), min_score: float = 0.65, min_hangul_share: float = 0.0,
                  model_path: str | None = None, max_chars: int = 100_000):
@@ -40,9 +41,6 @@ class LangIdFilter(Filter):
         self.model_path = model_path
         self.max_chars = max_chars
         self._model = None
-
-    def __getstate__(self):
-        return {**self.__dict__, "_model": None}
 
     def setup(self):
         if self._model is None:

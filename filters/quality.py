@@ -11,7 +11,7 @@ import re
 from importlib import resources
 
 from filters import text as kt
-from filters.base import Decision, Filter, Scores, first_failure, ratio
+from filters.base import Decision, Filter, Lazy, Scores, first_failure, ratio
 
 # FineWeb-2 kor_Hang stop words (Kiwi morphemes).
 STOP_WORDS = ("의", "다", "이", "는", "에", "을", "한", "년", "하", "은", "를", "했", "고", "에서",
@@ -23,12 +23,14 @@ _STOP_SUFFIX = re.compile(
 )
 
 
-class Tokenizer:
+class Tokenizer(Lazy):
     """Words for the word and repetition rules: eojeol, or Kiwi morphemes.
 
     The last result is kept because several filters ask for the words of the same document
     one after the other, and Kiwi costs far more than every rule that uses its output.
     """
+
+    TRANSIENT = {"_last": (None, [])}
 
     def __init__(self, mode: str = "eojeol"):
         if mode not in ("eojeol", "kiwi"):
@@ -36,9 +38,6 @@ class Tokenizer:
         self.mode = mode
         self._kiwi = kt.LazyKiwi() if mode == "kiwi" else None
         self._last: tuple[str | None, list[str]] = (None, [])
-
-    def __getstate__(self):
-        return {"mode": self.mode, "_kiwi": self._kiwi, "_last": (None, [])}
 
     def words(self, text: str) -> list[str]:
         if self._last[0] is not text:
@@ -218,6 +217,7 @@ class SpamLexiconFilter(Filter):
     """
 
     name = "spam"
+    TRANSIENT = {"_pattern": None}
 
     def __init__(self, min_distinct_terms: int = 3, max_spam_char_ratio: float = 0.01,
                  terms: list[str] | None = None):
@@ -225,9 +225,6 @@ class SpamLexiconFilter(Filter):
         self.max_spam_char_ratio = max_spam_char_ratio
         self.terms = terms
         self._pattern = None
-
-    def __getstate__(self):
-        return {**self.__dict__, "_pattern": None}
 
     def score(self, text: str) -> Scores:
         if self._pattern is None:
@@ -247,6 +244,7 @@ class BoilerplateFilter(Filter):
     """Pages that are mostly navigation, footers and share buttons (filters/lexicons/boilerplate_ko.txt)."""
 
     name = "boilerplate"
+    TRANSIENT = {"_pattern": None}
 
     def __init__(self, max_boilerplate_line_ratio: float = 0.5, max_line_chars: int = 80,
                  patterns: list[str] | None = None):
@@ -254,9 +252,6 @@ class BoilerplateFilter(Filter):
         self.max_line_chars = max_line_chars
         self.patterns = patterns
         self._pattern = None
-
-    def __getstate__(self):
-        return {**self.__dict__, "_pattern": None}
 
     def score(self, text: str) -> Scores:
         if self._pattern is None:

@@ -7,6 +7,8 @@ import unicodedata
 
 import numpy as np
 
+from filters.base import Lazy
+
 # Character classes, indexed by code point. Counting through a lookup table over the
 # UTF-32 code points runs in C at >100 M chars/s, where a Python loop or one regex per
 # class would dominate the whole quality stage.
@@ -119,15 +121,14 @@ def eojeol(text: str) -> list[str]:
     return text.split()
 
 
-class LazyKiwi:
+class LazyKiwi(Lazy):
     """A Kiwi analyser loaded on first use, so that objects holding it stay picklable."""
+
+    TRANSIENT = {"_kiwi": None}
 
     def __init__(self, num_workers: int = 0):
         self.num_workers = num_workers
         self._kiwi = None
-
-    def __getstate__(self):
-        return {"num_workers": self.num_workers, "_kiwi": None}
 
     def get(self):
         if self._kiwi is None:

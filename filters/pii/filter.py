@@ -16,6 +16,7 @@ class PiiFilter(Filter):
     """
 
     name = "pii"
+    TRANSIENT = {"_last": (None, [])}
 
     def __init__(self, entities: list[str] | None = None, placeholders: dict[str, str] | None = None,
                  prescreen: bool = True, min_score: float = 0.4, pseudonyms: bool = False,
@@ -23,9 +24,6 @@ class PiiFilter(Filter):
         self.scrubber = PiiScrubber(entities, placeholders, prescreen, min_score, pseudonyms)
         self.max_pii_per_1000_chars = max_pii_per_1000_chars
         self._last: tuple[str | None, list] = (None, [])
-
-    def __getstate__(self):
-        return {**self.__dict__, "_last": (None, [])}
 
     def setup(self) -> None:
         self.scrubber.setup()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from filters.base import Lazy
 from filters.pii import recognizers as rec
 
 
@@ -19,7 +20,7 @@ def default_placeholders(entities) -> dict[str, str]:
     return {e: f"<|{e}|>" for e in entities}
 
 
-class PiiScrubber:
+class PiiScrubber(Lazy):
     """Typed placeholders for the personal information presidio finds in a text.
 
     `min_score` 0.4 is what presidio gives a weak pattern (passport, licence, account) once a
@@ -30,6 +31,8 @@ class PiiScrubber:
     document with one phone number costs presidio a hundred characters, not the document.
     """
 
+
+    TRANSIENT = {"_analyzer": None}
 
     def __init__(self, entities=None, placeholders: dict[str, str] | None = None, prescreen: bool = True,
                  min_score: float = 0.4, pseudonyms: bool = False):
@@ -42,9 +45,6 @@ class PiiScrubber:
         self.min_score = min_score
         self.pseudonyms = pseudonyms
         self._analyzer = None
-
-    def __getstate__(self):
-        return {**self.__dict__, "_analyzer": None}
 
     def setup(self):
         if self._analyzer is None:
