@@ -18,7 +18,7 @@ import socket
 import time
 import traceback
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from pipeline.stages import STAGES
 from pipeline.stages.base import REASON
 
 MANIFEST = "_manifest.json"
+KEYS_DIR, DECISIONS_DIR = "keys", "decisions"
 
 
 class ConservationError(RuntimeError):
@@ -51,6 +52,7 @@ class ShardTask:
     kept: str
     removed: str
     assign_ids: bool
+    decisions: str | None = None  # global stages: this shard's part of the global decision
 
 
 def stage_dir_name(index: int, spec: StageSpec) -> str:
@@ -95,6 +97,8 @@ def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column:
             raise SchemaError(f"{task.source}: cannot be read as Parquet: {e}") from None
         require_text_column(parquet.schema_arrow, text_column, task.source)
         stage = _stage(spec, text_column)
+        if task.decisions:
+            stage.begin_shard(Path(task.decisions))
         reasons: Counter = Counter()
         seen_ids: set[str] = set()
         rows = 0
@@ -133,6 +137,27 @@ def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column:
         entry["error"] = str(e) if isinstance(e, SchemaError) else f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
     entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry
+
+
+def collect_keys(spec: StageSpec, task: ShardTask, out: str, text_column: str, id_column: str,
+                 batch_rows: int) -> None:
+    """A global stage's first step on one shard; a shard that cannot be read is left to the
+    last step, which records its error like any other stage's."""
+    writer = io.AtomicParquetWriter(Path(out))
+    try:
+        parquet = pq.ParquetFile(task.source)
+        require_text_column(parquet.schema_arrow, text_column, task.source)
+        stage = _stage(spec, text_column)
+        rows = 0
+        for batch in _non_empty(parquet.iter_batches(batch_size=batch_rows), parquet.schema_arrow):
+            table = pa.Table.from_batches([batch])
+            if task.assign_ids:
+                table = ensure_ids(table, id_column, task.name, rows)
+            rows += table.num_rows
+            writer.write(stage.keys(table, id_column))
+        writer.commit()
+    except Exception:
+        writer.abort()
 
 
 def _check_unique(ids: list[str], seen: set[str], source: str, first_row: int) -> None:
@@ -261,6 +286,8 @@ class Runner:
                 tasks.append(task)
 
         wall = time.perf_counter()
+        if tasks and getattr(STAGES[spec.name], "is_global", False):
+            tasks = self._global_decisions(ray, spec, directory, shards, tasks, index == 0)
         remote = ray.remote(num_cpus=1, max_retries=0)(process_shard)
         run = self.config.run
         pending = {remote.remote(spec, t, run.text_column, run.id_column, run.batch_rows): t for t in tasks}
@@ -304,6 +331,30 @@ class Runner:
         if figures["rows_in"] != figures["kept"] + figures["removed"]:
             raise ConservationError(f"stage {spec.name}: {figures}")
         return figures, ok, errors
+
+
+    def _global_decisions(self, ray, spec: StageSpec, directory: Path, shards, tasks, assign_ids: bool):
+        """Keys from every shard, then one decision over all of them in shard order; each file
+        is written atomically and reused by a resumed run."""
+        keys_dir, decisions_dir = directory / "_work" / KEYS_DIR, directory / "_work" / DECISIONS_DIR
+        for sub in (keys_dir, decisions_dir):
+            sub.mkdir(parents=True, exist_ok=True)
+            io.remove_stale_tmp(sub)
+        complete = decisions_dir / "_complete.json"
+        if not complete.is_file():
+            run = self.config.run
+            remote = ray.remote(num_cpus=1, max_retries=0)(collect_keys)
+            ray.get([remote.remote(spec, ShardTask(name, source, "", "", assign_ids), str(keys_dir / name),
+                                   run.text_column, run.id_column, run.batch_rows)
+                     for name, source in shards if not (keys_dir / name).is_file()])
+            readable = [(name, keys_dir / name) for name, _ in shards if (keys_dir / name).is_file()]
+            for name, table in STAGES[spec.name].decide(readable).items():
+                tmp = io.tmp_path(decisions_dir / name)
+                pq.write_table(table, tmp, compression=io.COMPRESSION)
+                os.replace(tmp, decisions_dir / name)
+            io.write_json_atomic(complete, {"shards": [name for name, _ in readable]})
+        return [replace(t, decisions=str(decisions_dir / t.name)) if (decisions_dir / t.name).is_file() else t
+                for t in tasks]
 
 
 def _progress(desc: str, total: int, initial: int, enabled: bool | None):

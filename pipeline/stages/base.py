@@ -25,6 +25,9 @@ class Stage:
     def setup(self) -> None:
         pass
 
+    def begin_shard(self, decisions_path) -> None:
+        """Global stages: read this shard's part of the decision taken over all shards."""
+
     def __call__(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
         raise NotImplementedError
 
