@@ -87,7 +87,7 @@ def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column:
     started = time.perf_counter()
     entry = {"source": task.source, "status": "error", "rows_in": 0, "kept": 0, "removed": 0,
              "removed_by_reason": {}, "bytes_in": 0, "bytes_kept": 0, "bytes_removed": 0,
-             "repaired_utf8": 0, "seconds": 0.0, "error": None}
+             "repaired_utf8": 0, "rewritten": 0, "seconds": 0.0, "error": None}
     writers = {"kept": io.AtomicParquetWriter(Path(task.kept)), "removed": io.AtomicParquetWriter(Path(task.removed))}
     try:
         entry["bytes_in"] = os.path.getsize(task.source)
@@ -117,6 +117,7 @@ def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column:
                 writers["kept"].write(kept)
                 writers["removed"].write(removed)
                 entry["repaired_utf8"] += getattr(stage, "repaired_utf8", 0)
+                entry["rewritten"] += getattr(stage, "rewritten", 0)
                 reasons.update(removed.column(REASON).to_pylist())
         except (ConservationError, SchemaError):
             raise
@@ -324,6 +325,7 @@ class Runner:
             "kept": sum(e["kept"] for e in entries.values()),
             "removed": sum(e["removed"] for e in entries.values()),
             "removed_by_reason": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "rewritten": sum(e.get("rewritten", 0) for e in entries.values()),
             "bytes_in": sum(e["bytes_in"] for e in entries.values()),
             "task_seconds": round(sum(e["seconds"] for e in entries.values()), 3),
             "wall_seconds": round(time.perf_counter() - wall, 3),

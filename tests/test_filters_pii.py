@@ -215,8 +215,9 @@ def test_stage_outputs_and_logs_never_hold_matched_values(ray_session, tmp_path,
              f"주민등록번호 {VALUES[2]}와 국민은행 {VALUES[3]} 계좌, 주소는 서울특별시 강남구 {VALUES[4]}에서.",
              "개인정보가 없는 평범한 문장입니다."]
     write_shard(tmp_path / "in" / "a.parquet", texts)
-    Runner(run_config(tmp_path / "in", tmp_path / "out", [{"pii": {"max_pii_per_1000_chars": 40}}]),
-           progress=False).run()
+    summary = Runner(run_config(tmp_path / "in", tmp_path / "out", [{"pii": {"max_pii_per_1000_chars": 40}}]),
+                     progress=False).run()
+    assert summary["stages"][0]["rewritten"] == 2
     kept, removed = read_dir(tmp_path / "out" / "01_pii" / "kept"), read_dir(tmp_path / "out" / "01_pii" / "removed")
     everything = json.dumps(kept.to_pylist() + removed.to_pylist(), ensure_ascii=False)
     everything += "".join(p.read_text() for p in (tmp_path / "out").rglob("*.json"))

@@ -39,6 +39,8 @@ def test_run_layout_and_figures(sample_run):
             assert pq.read_metadata(out / stage["dir"] / "removed" / name).num_rows == entry["removed"]
             assert sum(entry["removed_by_reason"].values()) == entry["removed"]
             assert entry["seconds"] >= 0 and entry["bytes_in"] > 0
+    # Normalisation rewrote at least the 26 repairable mojibake documents; filters rewrite nothing.
+    assert run["stages"][0]["rewritten"] >= 26 and run["stages"][2]["rewritten"] == 0
     # Each stage reads exactly what the previous one kept.
     for before, after in zip(run["stages"], run["stages"][1:]):
         assert after["rows_in"] == before["kept"]

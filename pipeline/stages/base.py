@@ -93,6 +93,8 @@ class FilterStage(Stage):
             out_texts.append(text)
             reasons.append(reason)
             keep[row] = reason is None
+        # Documents whose text the stage rewrote (normalised, redacted): reported per shard.
+        self.rewritten = sum(1 for a, b in zip(texts, out_texts) if a is not b and a != b)
         table = self._with_text(table, texts, out_texts)
         for key, values in columns.items():
             array = pa.array(values, self._score_types[key])
