@@ -91,23 +91,14 @@ def process_shard(spec: StageSpec, task: ShardTask, text_column: str, id_column:
     writers = {"kept": io.AtomicParquetWriter(Path(task.kept)), "removed": io.AtomicParquetWriter(Path(task.removed))}
     try:
         entry["bytes_in"] = os.path.getsize(task.source)
-        try:
-            parquet = pq.ParquetFile(task.source)
-        except Exception as e:
-            raise SchemaError(f"{task.source}: cannot be read as Parquet: {e}") from None
-        require_text_column(parquet.schema_arrow, text_column, task.source)
+        parquet = _open(task, text_column)
         stage = _stage(spec, text_column)
         if task.decisions:
             stage.begin_shard(Path(task.decisions))
         reasons: Counter = Counter()
-        seen_ids: set[str] = set()
         rows = 0
         try:
-            for batch in _non_empty(parquet.iter_batches(batch_size=batch_rows), parquet.schema_arrow):
-                table = pa.Table.from_batches([batch])
-                if task.assign_ids:
-                    table = ensure_ids(table, id_column, task.name, rows)
-                    _check_unique(table.column(id_column).to_pylist(), seen_ids, task.source, rows)
+            for table in _tables(parquet, task, id_column, batch_rows):
                 kept, removed = stage(table)
                 if kept.num_rows + removed.num_rows != table.num_rows:
                     raise ConservationError(
@@ -146,19 +137,35 @@ def collect_keys(spec: StageSpec, task: ShardTask, out: str, text_column: str, i
     last step, which records its error like any other stage's."""
     writer = io.AtomicParquetWriter(Path(out))
     try:
-        parquet = pq.ParquetFile(task.source)
-        require_text_column(parquet.schema_arrow, text_column, task.source)
+        parquet = _open(task, text_column)
         stage = _stage(spec, text_column)
-        rows = 0
-        for batch in _non_empty(parquet.iter_batches(batch_size=batch_rows), parquet.schema_arrow):
-            table = pa.Table.from_batches([batch])
-            if task.assign_ids:
-                table = ensure_ids(table, id_column, task.name, rows)
-            rows += table.num_rows
+        for table in _tables(parquet, task, id_column, batch_rows):
             writer.write(stage.keys(table, id_column))
         writer.commit()
     except Exception:
         writer.abort()
+
+
+def _open(task: ShardTask, text_column: str) -> pq.ParquetFile:
+    try:
+        parquet = pq.ParquetFile(task.source)
+    except Exception as e:
+        raise SchemaError(f"{task.source}: cannot be read as Parquet: {e}") from None
+    require_text_column(parquet.schema_arrow, text_column, task.source)
+    return parquet
+
+
+def _tables(parquet: pq.ParquetFile, task: ShardTask, id_column: str, batch_rows: int):
+    """The shard's batches as tables; on the first stage, with their ids given and checked."""
+    seen_ids: set[str] = set()
+    rows = 0
+    for batch in _non_empty(parquet.iter_batches(batch_size=batch_rows), parquet.schema_arrow):
+        table = pa.Table.from_batches([batch])
+        if task.assign_ids:
+            table = ensure_ids(table, id_column, task.name, rows)
+            _check_unique(table.column(id_column).to_pylist(), seen_ids, task.source, rows)
+        rows += table.num_rows
+        yield table
 
 
 def _check_unique(ids: list[str], seen: set[str], source: str, first_row: int) -> None:
@@ -351,9 +358,9 @@ class Runner:
                      for name, source in shards if not (keys_dir / name).is_file()])
             readable = [(name, keys_dir / name) for name, _ in shards if (keys_dir / name).is_file()]
             for name, table in STAGES[spec.name].decide(readable).items():
-                tmp = io.tmp_path(decisions_dir / name)
-                pq.write_table(table, tmp, compression=io.COMPRESSION)
-                os.replace(tmp, decisions_dir / name)
+                writer = io.AtomicParquetWriter(decisions_dir / name)
+                writer.write(table)
+                writer.commit()
             io.write_json_atomic(complete, {"shards": [name for name, _ in readable]})
         return [replace(t, decisions=str(decisions_dir / t.name)) if (decisions_dir / t.name).is_file() else t
                 for t in tasks]

@@ -16,14 +16,15 @@ class PiiFilter(Filter):
     """
 
     name = "pii"
-    TRANSIENT = {"_last": (None, [])}
+    TRANSIENT = {"_last": (None, [], "")}
 
     def __init__(self, entities: list[str] | None = None, placeholders: dict[str, str] | None = None,
                  prescreen: bool = True, min_score: float = 0.4, pseudonyms: bool = False,
                  max_pii_per_1000_chars: float | None = None):
         self.scrubber = PiiScrubber(entities, placeholders, prescreen, min_score, pseudonyms)
         self.max_pii_per_1000_chars = max_pii_per_1000_chars
-        self._last: tuple[str | None, list] = (None, [])
+        # (redacted text, placeholder spans, error type) of the last document redacted
+        self._last: tuple[str | None, list, str] = (None, [], "")
 
     def setup(self) -> None:
         self.scrubber.setup()
@@ -34,24 +35,21 @@ class PiiFilter(Filter):
         except Exception as e:
             # A document presidio fails on leaves the stage removed, never unredacted; the
             # error type is recorded, not the message, which may quote the text.
-            self._last = (text, type(e).__name__)
+            self._last = (text, [], type(e).__name__)
             return text
         placed, shift = [], 0
         for span, token in zip(spans, tokens):
             start = span.start + shift
             placed.append((span.entity, start, start + len(token)))
             shift += len(token) - (span.end - span.start)
-        self._last = (redacted, placed)
+        self._last = (redacted, placed, "")
         return redacted
 
     def score(self, text: str) -> Scores:
-        error = ""
-        if self._last[0] is text and isinstance(self._last[1], str):
-            spans, error = [], self._last[1]
-        elif self._last[0] is text:
-            spans = self._last[1]
+        if self._last[0] is text:
+            _, spans, error = self._last
         else:
-            spans = [(s.entity, s.start, s.end) for s in self.scrubber.analyze(text)]
+            spans, error = [(s.entity, s.start, s.end) for s in self.scrubber.analyze(text)], ""
         counts = Counter(entity for entity, _, _ in spans)
         return {
             "count": len(spans),

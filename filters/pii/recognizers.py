@@ -101,7 +101,21 @@ def _known_suffix(domain: str) -> bool:
     return bool(_TLD(domain).suffix)
 
 
-class CardRecognizer(CreditCardRecognizer):
+def _bare_needs_context(cls):
+    """A recognizer whose checksum makes a separated number certain, while the bare digits
+    (13 for RRN/FRN, 10 for business numbers, 12 for licences, 16 for cards) keep their low pattern score and
+    need a context word: EAN-13 barcodes, student and order numbers share those shapes."""
+
+    class Recognizer(cls):
+        def validate_result(self, pattern_text: str):
+            valid = super().validate_result(pattern_text)
+            return valid if not pattern_text.isdigit() or valid is False else None
+
+    Recognizer.__name__ = cls.__name__
+    return Recognizer
+
+
+class CardRecognizer(_bare_needs_context(CreditCardRecognizer)):
     """Card numbers with Luhn validation (presidio's), bounded for Korean particles.
 
     Grouped numbers (4111-1111-1111-1111) stand alone; 16 bare digits pass Luhn one time in
@@ -114,10 +128,6 @@ class CardRecognizer(CreditCardRecognizer):
                     Pattern("amex", _NOT_DIGIT_BEFORE + r"3[47]\d{2}([- ])\d{6}\1\d{5}" + _NOT_DIGIT_AFTER, 0.4)]
         super().__init__(patterns=patterns, context=CONTEXT["card"], supported_language=LANGUAGE,
                          supported_entity="card", name="kopile_card")
-
-    def validate_result(self, pattern_text: str):
-        valid = super().validate_result(pattern_text)
-        return valid if not pattern_text.isdigit() or valid is False else None
 
 
 class IpRecognizer(_Recognizer):
@@ -166,7 +176,6 @@ _BUILDING = r"\d{1,5}(?:-\d{1,4})?(?!\d|-\d|(?:선|가지|살|세|년|월|일|�
             r"시간|km|㎞|kg|cm|mm|%|퍼센트|킬로|미터|마리|등|점|표|석|길|가(?![가-힣])))"
 
 
-
 class AddressRecognizer(_Recognizer):
     """Road-name (…로/…길 + building number) and lot-number (…동/리/가 + 번지) addresses,
     from the province or district down to the building number."""
@@ -187,20 +196,6 @@ def _korean(cls, entity: str, **kwargs):
                      supported_entity=entity, **kwargs)
     recognizer.name = f"kopile_{entity}"
     return recognizer
-
-
-def _bare_needs_context(cls):
-    """A recognizer whose checksum makes a separated number certain, while the bare digits
-    (13 for RRN/FRN, 10 for business numbers, 12 for licences) keep their low pattern score and
-    need a context word: EAN-13 barcodes, student and order numbers share those shapes."""
-
-    class Recognizer(cls):
-        def validate_result(self, pattern_text: str):
-            valid = super().validate_result(pattern_text)
-            return valid if not pattern_text.isdigit() or valid is False else None
-
-    Recognizer.__name__ = cls.__name__
-    return Recognizer
 
 
 def _registration_number(cls, entity: str, gender_digits: str):

@@ -31,7 +31,6 @@ class PiiScrubber(Lazy):
     document with one phone number costs presidio a hundred characters, not the document.
     """
 
-
     TRANSIENT = {"_analyzer": None}
 
     def __init__(self, entities=None, placeholders: dict[str, str] | None = None, prescreen: bool = True,

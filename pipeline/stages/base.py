@@ -111,7 +111,7 @@ class FilterStage(Stage):
         index = table.schema.get_field_index(self.text_column)
         field = table.schema.field(index)
         binary = not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
-        if out_texts == texts and not self.repaired_utf8 and not binary:
+        if not self.rewritten and not self.repaired_utf8 and not binary:
             return table
         kind = pa.large_string() if pa.types.is_large_string(field.type) or pa.types.is_large_binary(field.type) else pa.string()
         return table.set_column(index, pa.field(self.text_column, kind), pa.array(out_texts, kind))
