@@ -95,3 +95,19 @@ def write_json_atomic(path: Path, data) -> None:
 
 def read_json(path: Path, default=None):
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else default
+
+
+def write_table_atomic(path: Path, table: pa.Table) -> None:
+    writer = AtomicParquetWriter(path)
+    writer.write(table)
+    writer.commit()
+
+
+def write_npy_atomic(path: Path, array) -> None:
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_path(path)
+    with open(tmp, "wb") as f:
+        np.save(f, array)
+    os.replace(tmp, path)

@@ -345,9 +345,11 @@ class Runner:
     def _global_decisions(self, ray, spec: StageSpec, directory: Path, shards, tasks, assign_ids: bool):
         """Keys from every shard, then one decision over all of them in shard order; each file
         is written atomically and reused by a resumed run."""
-        keys_dir, decisions_dir = directory / "_work" / KEYS_DIR, directory / "_work" / DECISIONS_DIR
+        work = directory / "_work"
+        keys_dir, decisions_dir = work / KEYS_DIR, work / DECISIONS_DIR
         for sub in (keys_dir, decisions_dir):
             sub.mkdir(parents=True, exist_ok=True)
+        for sub in [work, *(p for p in work.rglob("*") if p.is_dir())]:
             io.remove_stale_tmp(sub)
         complete = decisions_dir / "_complete.json"
         if not complete.is_file():
@@ -357,10 +359,15 @@ class Runner:
                                    run.text_column, run.id_column, run.batch_rows)
                      for name, source in shards if not (keys_dir / name).is_file()])
             readable = [(name, keys_dir / name) for name, _ in shards if (keys_dir / name).is_file()]
-            for name, table in STAGES[spec.name].decide(readable).items():
-                writer = io.AtomicParquetWriter(decisions_dir / name)
-                writer.write(table)
-                writer.commit()
+
+            def parallel(fn, arglists):
+                """Runs fn(*args) for each args as Ray tasks, one core each; for a stage's decide."""
+                task = ray.remote(num_cpus=1, max_retries=0)(fn)
+                return ray.get([task.remote(*args) for args in arglists])
+
+            stage = _stage(spec, run.text_column)
+            for name, table in stage.decide(readable, work, parallel).items():
+                io.write_table_atomic(decisions_dir / name, table)
             io.write_json_atomic(complete, {"shards": [name for name, _ in readable]})
         return [replace(t, decisions=str(decisions_dir / t.name)) if (decisions_dir / t.name).is_file() else t
                 for t in tasks]

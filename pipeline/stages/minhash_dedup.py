@@ -1,0 +1,81 @@
+"""Near duplicates across all shards: MinHash LSH, verified, clustered, one kept per cluster."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pyarrow as pa
+from pydantic import Field
+
+from filters.dedup import ExactKey
+from pipeline.dedup import lsh
+from pipeline.dedup.minhash import MinHasher, lsh_params
+from pipeline.schema import text_values
+from pipeline.stages.exact_dedup import GlobalDedupStage
+
+
+class MinhashParams:
+    """The stage's settings (validated from config through this signature).
+
+    threshold: the Jaccard similarity of shingle sets above which two documents are near
+    duplicates; it sets the bands x rows split, with the false positive/negative weights.
+    shingle: `char` n-grams (the default: one edited syllable changes a whole eojeol, so word
+    shingles miss most Korean near duplicates), `word` (eojeol) or `morpheme` (Kiwi) n-grams.
+    verify: `signature` drops candidate pairs whose signatures agree on less than `threshold`
+    of their values; `none` keeps every pair that shares a bucket (datatrove's behaviour).
+    keep: which document of a cluster stays, the `first` (shard order, then row) or the
+    `longest`. partition_mb: the size of one partition of band buckets, which bounds a
+    grouping task's memory.
+    """
+
+    def __init__(self, threshold: Annotated[float, Field(gt=0, lt=1)] = 0.8,
+                 num_perm: Annotated[int, Field(ge=2, le=1024)] = 128,
+                 shingle: Literal["char", "word", "morpheme"] = "char",
+                 ngram: Annotated[int, Field(ge=1, le=64)] = 5,
+                 lowercase: bool = True, punctuation: bool = False, digits: bool = False,
+                 false_positive_weight: Annotated[float, Field(ge=0)] = 0.5,
+                 false_negative_weight: Annotated[float, Field(ge=0)] = 0.5,
+                 verify: Literal["signature", "none"] = "signature",
+                 keep: Literal["first", "longest"] = "first",
+                 partition_mb: Annotated[int, Field(ge=1)] = 256,
+                 seed: int = 1):
+        self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
+
+
+class MinhashDedupStage(GlobalDedupStage):
+    name = "minhash_dedup"
+    filter_classes = {"": MinhashParams}
+    reason = "near_duplicate"
+
+    def setup(self) -> None:
+        p = self.settings = MinhashParams(**self.params)
+        normalizer = ExactKey(lowercase=p.lowercase, whitespace=True, punctuation=p.punctuation, digits=p.digits)
+        self.hasher = MinHasher(p.num_perm, p.seed, p.shingle, p.ngram, normalizer.normalize)
+        self.bands, self.rows = lsh_params(p.threshold, p.num_perm, p.false_positive_weight,
+                                           p.false_negative_weight)
+
+    def keys(self, table: pa.Table, id_column: str) -> pa.Table:
+        texts, _ = text_values(table, self.text_column)
+        texts = [t or "" for t in texts]
+        sig, shingles = self.hasher(texts)
+        width = 4 * self.settings.num_perm
+        return pa.table({
+            "id": table.column(id_column).cast(pa.string()),
+            "length": pa.array([len(t) for t in texts], pa.int64()),
+            "shingles": pa.array(shingles, pa.int64()),
+            "signature": pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(texts),
+                                                              [None, pa.py_buffer(sig.tobytes())]),
+        })
+
+    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel) -> dict[str, pa.Table]:
+        import pyarrow.parquet as pq
+
+        p = self.settings
+        total = sum(pq.ParquetFile(path).metadata.num_rows for _, path in key_files)
+        partitions = lsh.partition_count(total, self.bands, p.partition_mb)
+        parallel(lsh.band_shard, [(str(work), name, str(path), i, p.num_perm, self.bands, self.rows, partitions)
+                                  for i, (name, path) in enumerate(key_files)])
+        signatures = {i: str(work / "signatures" / f"{name}.npy") for i, (name, _) in enumerate(key_files)}
+        parallel(lsh.group_partition, [(str(work), part, signatures, p.threshold, p.verify)
+                                       for part in range(partitions)])
+        return lsh.cluster(str(work), key_files, p.num_perm, p.keep)
