@@ -25,7 +25,7 @@ class ConfigError(ValueError):
 
 def params_model(name: str, cls: type, exclude=("self", "tokenizer")) -> type[BaseModel]:
     """A pydantic model whose fields are the keyword arguments of `cls.__init__`."""
-    hints = typing.get_type_hints(cls.__init__)
+    hints = typing.get_type_hints(cls.__init__, include_extras=True)
     fields = {}
     for pname, p in inspect.signature(cls.__init__).parameters.items():
         if pname in exclude or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):

@@ -18,6 +18,7 @@ from datasketch.lsh import _optimal_param
 
 from filters.text import SPACE, class_table
 
+SCHEME = "affine32"  # datasketch's permutation scheme these signatures follow
 MAX_HASH = np.uint32(0xFFFFFFFF)
 _K = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit multiplier for the polynomial over units
 _M1, _M2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
@@ -157,7 +158,7 @@ def shingle_hashes(units: Units, n: int) -> tuple[np.ndarray, np.ndarray]:
     # run into the next one and are dropped below.
     h = values.copy()
     with np.errstate(over="ignore"):
-        for k in range(1, n):
+        for k in range(1, min(n, total)):
             h[: total - k] *= _K
             h[: total - k] += values[k:]
     keep = np.ones(total, dtype=bool)
@@ -183,7 +184,7 @@ class Permutations:
     """datasketch's affine32 permutations for (num_perm, seed), applied in bulk."""
 
     def __init__(self, num_perm: int, seed: int):
-        a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+        a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
         self.a = np.ascontiguousarray(a, dtype=np.uint32)
         self.b = np.ascontiguousarray(b, dtype=np.uint32)
         self.num_perm = num_perm

@@ -25,7 +25,7 @@ class MinhashParams:
     of their values; `none` keeps every pair that shares a bucket (datatrove's behaviour).
     keep: which document of a cluster stays, the `first` (shard order, then row) or the
     `longest`. partition_mb: the size of one partition of band buckets, which bounds a
-    grouping task's memory.
+    grouping task's memory; `partitions` sets their number instead.
     """
 
     def __init__(self, threshold: Annotated[float, Field(gt=0, lt=1)] = 0.8,
@@ -38,6 +38,7 @@ class MinhashParams:
                  verify: Literal["signature", "none"] = "signature",
                  keep: Literal["first", "longest"] = "first",
                  partition_mb: Annotated[int, Field(ge=1)] = 256,
+                 partitions: Annotated[int, Field(ge=1)] | None = None,
                  seed: int = 1):
         self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
 
@@ -72,7 +73,7 @@ class MinhashDedupStage(GlobalDedupStage):
 
         p = self.settings
         total = sum(pq.ParquetFile(path).metadata.num_rows for _, path in key_files)
-        partitions = lsh.partition_count(total, self.bands, p.partition_mb)
+        partitions = p.partitions or lsh.partition_count(total, self.bands, p.partition_mb)
         parallel(lsh.band_shard, [(str(work), name, str(path), i, p.num_perm, self.bands, self.rows, partitions)
                                   for i, (name, path) in enumerate(key_files)])
         signatures = {i: str(work / "signatures" / f"{name}.npy") for i, (name, _) in enumerate(key_files)}

@@ -1,0 +1,231 @@
+"""MinHash near-duplicate detection: datasketch-equal signatures, banding as MinHashLSH bands,
+components, and the stage across shards (workers, partitions, resume)."""
+import json
+import random
+import shutil
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from conftest import output_bytes, read_dir, run_config, write_shard
+from filters.dedup import ExactKey
+from pipeline.dedup import minhash as mh
+from pipeline.dedup.components import components
+from pipeline.runner import Runner
+
+TEXTS = [
+    "대한민국은 민주공화국이다. 대한민국의 주권은 국민에게 있고, 모든 권력은 국민으로부터 나온다.",
+    "  여러   칸의 공백과\t탭,\n줄바꿈이 섞인   문서  ",
+    "Kiwi와 English가 섞인 mixed 문서 2024년 3월",
+    "짧다",  # shorter than one 5-gram: one shingle of the whole text
+    "ㅋㅋㅋㅋㅋㅋㅋㅋㅋㅋ 😀😀 emoji",
+]
+
+
+def reference(text: str, shingle: str, n: int, num_perm=128, seed=1) -> MinHash:
+    """datasketch itself, fed the shingles one by one with the project's shingle hash."""
+    text = ExactKey().normalize(text)
+    units = list(text) if shingle == "char" else text.split()
+    grams = [tuple(units[i:i + n]) for i in range(len(units) - n + 1)] or ([tuple(units)] if units else [])
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=mh.shingle_hash, scheme=mh.SCHEME)
+    m.update_batch(grams)
+    return m
+
+
+@pytest.mark.parametrize("shingle, n", [("char", 5), ("char", 3), ("word", 5), ("word", 2), ("char", 1)])
+def test_signatures_equal_datasketch(shingle, n):
+    hasher = mh.MinHasher(num_perm=128, seed=1, shingle=shingle, ngram=n, normalizer=ExactKey().normalize)
+    sig, counts = hasher(TEXTS + [""])
+    for i, text in enumerate(TEXTS):
+        expected = reference(text, shingle, n)
+        assert np.array_equal(sig[i], expected.hashvalues), (shingle, n, text)
+    assert counts[-1] == 0 and (sig[-1] == mh.MAX_HASH).all()
+    assert counts[3] == (1 if shingle == "char" and n > 2 else counts[3])
+
+
+def test_signatures_do_not_depend_on_the_batch():
+    hasher = mh.MinHasher(num_perm=64, seed=7)
+    together, _ = hasher(TEXTS)
+    for i, text in enumerate(TEXTS):
+        alone, _ = hasher([text])
+        assert np.array_equal(alone[0], together[i])
+
+
+def test_a_long_document_spans_permutation_blocks():
+    text = "".join(chr(0xAC00 + (i * 7919) % 11172) for i in range(3 * mh._BLOCK + 17))
+    sig, counts = mh.MinHasher(num_perm=32, seed=3)(["짧은 문서 하나", text, "또 다른 짧은 문서"])
+    assert counts[1] == len(text) - 4
+    assert np.array_equal(sig[1], reference(text, "char", 5, num_perm=32, seed=3).hashvalues)
+
+
+def _variant(text: str, rng: random.Random, edits: int) -> str:
+    chars = list(text)
+    for _ in range(edits):
+        i = rng.randrange(len(chars))
+        chars[i] = chr(rng.randint(0xAC00, 0xD7A3))
+    return "".join(chars)
+
+
+def _documents(sample_dir, count: int) -> list[str]:
+    table = read_dir(sample_dir)
+    clean = [t for t, k in zip(table.column("text").to_pylist(), table.column("sample_kind").to_pylist())
+             if k == "clean" and len(t) > 400]
+    return clean[:count]
+
+
+def test_bands_match_datasketch_minhashlsh(sample_dir):
+    rng = random.Random(0)
+    docs = _documents(sample_dir, 30)
+    docs += [_variant(d, rng, rng.choice([2, 10, 40])) for d in docs[:20]]
+    hasher = mh.MinHasher(num_perm=128, seed=1, normalizer=ExactKey().normalize)
+    sig, _ = hasher(docs)
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    assert (lsh.b, lsh.r) == mh.lsh_params(0.8, 128)
+    for i in range(len(docs)):
+        lsh.insert(i, LeanMinHash(seed=1, hashvalues=sig[i], scheme=mh.SCHEME))
+    theirs = {(min(i, j), max(i, j)) for i in range(len(docs))
+              for j in lsh.query(LeanMinHash(seed=1, hashvalues=sig[i], scheme=mh.SCHEME)) if i != j}
+    bands = mh.band_hashes(sig, lsh.b, lsh.r)
+    ours = {(i, j) for i in range(len(docs)) for j in range(i + 1, len(docs)) if (bands[i] == bands[j]).any()}
+    assert ours == theirs and len(ours) >= 6
+
+
+def test_components_are_the_smallest_node_of_each_group():
+    a = np.array([5, 9, 2, 7, 9], dtype=np.int64)
+    b = np.array([9, 3, 5, 8, 5], dtype=np.int64)
+    nodes, roots = components(a, b)
+    assert dict(zip(nodes.tolist(), roots.tolist())) == {2: 2, 3: 2, 5: 2, 9: 2, 7: 7, 8: 7}
+    nodes, roots = components(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    assert len(nodes) == len(roots) == 0
+
+
+def exact_jaccard(a: str, b: str, n: int = 5) -> float:
+    a, b = ExactKey().normalize(a), ExactKey().normalize(b)
+    x = {a[i:i + n] for i in range(len(a) - n + 1)}
+    y = {b[i:i + n] for i in range(len(b) - n + 1)}
+    return len(x & y) / len(x | y)
+
+
+@pytest.fixture(scope="module")
+def corpus(sample_dir, tmp_path_factory):
+    """Four shards of real documents; near copies sit in other shards than their originals, and
+    a few pairs overlap a lot but stay below the threshold."""
+    rng = random.Random(1)
+    docs = _documents(sample_dir, 60)
+    originals = [(f"o{i}", d) for i, d in enumerate(docs[:48])]
+    near = [(f"n{i}", _variant(docs[i], rng, max(1, len(docs[i]) // 200))) for i in range(12)]
+    # Half of one document then half of another: much shared text, Jaccard about 0.3 to 0.6.
+    partial = []
+    for i in range(12, 18):
+        a, b = docs[i], docs[48 + i - 12]
+        partial.append((f"p{i}", a[: len(a) * 2 // 3] + b[len(b) // 3:]))
+    truth = {f"n{i}": f"o{i}" for i in range(12)}
+    for pid, text in partial:
+        assert exact_jaccard(text, dict(originals)[f"o{pid[1:]}"]) < 0.7
+    for nid, oid in truth.items():
+        assert exact_jaccard(dict(near)[nid], dict(originals)[oid]) >= 0.85
+    everything = originals + near + partial
+    rng.shuffle(everything)
+    folder = tmp_path_factory.mktemp("near") / "in"
+    for s in range(4):
+        part = everything[s::4]
+        write_shard(folder / f"s{s}.parquet", [t for _, t in part], id=[i for i, _ in part])
+    shard_of = {doc_id: s for s in range(4) for doc_id, _ in everything[s::4]}
+    assert sum(shard_of[n] != shard_of[o] for n, o in truth.items()) >= 6
+    return folder, truth, dict(everything)
+
+
+def _run(corpus_dir, out, **params):
+    return Runner(run_config(corpus_dir, out, [{"minhash_dedup": params}]), progress=False).run()
+
+
+def test_near_duplicates_across_shards_are_removed_and_the_rest_kept(ray_session, corpus, tmp_path):
+    folder, truth, texts = corpus
+    summary = _run(folder, tmp_path / "out")
+    stage = summary["stages"][0]
+    assert stage["rows_in"] == len(texts) == stage["kept"] + stage["removed"]
+    removed = read_dir(tmp_path / "out" / "01_minhash_dedup" / "removed")
+    kept_ids = set(read_dir(tmp_path / "out" / "01_minhash_dedup" / "kept").column("id").to_pylist())
+    pairs = dict(zip(removed.column("id").to_pylist(), removed.column("duplicate_of").to_pylist()))
+    # Each planted pair lost exactly one member, which names the other.
+    for nid, oid in truth.items():
+        assert pairs.get(nid) == oid or pairs.get(oid) == nid, (nid, oid)
+    assert len(pairs) == len(truth)
+    assert set(pairs.values()) <= kept_ids
+    assert all(doc_id in kept_ids for doc_id in texts if doc_id.startswith("p"))
+    assert set(removed.column("reason").to_pylist()) == {"near_duplicate"}
+    sims = removed.column("minhash_similarity").to_pylist()
+    assert min(sims) >= 0.8 and set(removed.column("minhash_cluster_size").to_pylist()) == {2}
+
+
+def test_keep_longest_keeps_the_longer_of_each_pair(ray_session, corpus, tmp_path):
+    folder, truth, texts = corpus
+    _run(folder, tmp_path / "out", keep="longest")
+    removed = read_dir(tmp_path / "out" / "01_minhash_dedup" / "removed")
+    for doc_id, rep in zip(removed.column("id").to_pylist(), removed.column("duplicate_of").to_pylist()):
+        assert (len(texts[rep]), -int(rep[1:])) >= (len(texts[doc_id]), -int(doc_id[1:])) or len(texts[rep]) > len(texts[doc_id])
+
+
+def test_workers_partitions_and_reruns_give_the_same_files(ray_session, corpus, tmp_path):
+    folder, _, _ = corpus
+    _run(folder, tmp_path / "one")
+    _run(folder, tmp_path / "again")
+    assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "again")
+    # Buckets spilled to many small partitions, grouped one partition at a time: same result.
+    _run(folder, tmp_path / "parts", partitions=7)
+    assert len(list((tmp_path / "parts" / "01_minhash_dedup" / "_work" / "edges").glob("*"))) == 7
+    small = {k: v for k, v in output_bytes(tmp_path / "parts").items() if "/_work/" not in k}
+    assert small == {k: v for k, v in output_bytes(tmp_path / "one").items() if "/_work/" not in k}
+
+
+def test_partitions_follow_the_memory_bound():
+    from pipeline.dedup.lsh import partition_count
+
+    assert partition_count(1_000, 9, 256) == 1
+    assert partition_count(100_000_000, 9, 256) == -(-100_000_000 * 9 * 18 // (256 * 2**20))
+
+
+def test_a_run_killed_during_banding_resumes(ray_session, corpus, tmp_path):
+    folder, _, _ = corpus
+    clean = tmp_path / "clean"
+    _run(folder, clean, partitions=6)
+    expected = output_bytes(clean)
+    # What a kill during grouping leaves: every shard banded, some partitions grouped, one
+    # edge file half written, no decision and no split output yet.
+    out = tmp_path / "killed"
+    shutil.copytree(clean, out)
+    stage = out / "01_minhash_dedup"
+    work = stage / "_work"
+    edges = sorted((work / "edges").glob("*.parquet"))
+    assert len(edges) >= 2
+    for f in edges[len(edges) // 2:]:
+        f.unlink()
+    (work / "edges" / f".{edges[-1].name}.tmp-99999").write_bytes(b"PAR1 truncated")
+    (work / "banded" / "s3.parquet").unlink()  # and one shard's banding not recorded as done
+    shutil.rmtree(work / "decisions")
+    for sub in ("kept", "removed"):
+        shutil.rmtree(stage / sub)
+    (stage / "_manifest.json").unlink()
+    json.loads((out / "run.json").read_text())
+    _run(folder, out, partitions=6)
+    assert output_bytes(out) == expected
+    assert not list(work.rglob(".*.tmp-*"))
+
+
+def test_empty_and_null_documents_are_not_near_duplicates_of_each_other(ray_session, tmp_path):
+    write_shard(tmp_path / "in" / "a.parquet", ["", None, "   ", "한 문장짜리 문서입니다."], id=["a", "b", "c", "d"])
+    write_shard(tmp_path / "in" / "b.parquet", ["", "한 문장짜리 문서입니다!"], id=["e", "f"])
+    _run(tmp_path / "in", tmp_path / "out")
+    removed = read_dir(tmp_path / "out" / "01_minhash_dedup" / "removed")
+    assert removed.column("id").to_pylist() in (["f"], [])
+
+
+def test_bad_parameters_name_the_key(tmp_path):
+    from pipeline.config import ConfigError
+
+    with pytest.raises(ConfigError, match="threshold"):
+        run_config(tmp_path, tmp_path / "out", [{"minhash_dedup": {"threshold": 1.5}}])
+    with pytest.raises(ConfigError, match="shingle"):
+        run_config(tmp_path, tmp_path / "out", [{"minhash_dedup": {"shingle": "syllable"}}])
