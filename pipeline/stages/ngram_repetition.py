@@ -1,0 +1,94 @@
+"""Lines or sentence spans repeated across documents (footers, cookie notices, templates) are
+cut from every document but the first that has them; the rest of each document stays."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import Field
+
+from filters.dedup import ExactKey
+from pipeline.dedup import spans
+from pipeline.schema import text_values
+from pipeline.stages.base import REASON
+from pipeline.stages.exact_dedup import GlobalDedupStage
+
+
+class SpanParams:
+    """unit: `line`, or `sentence` (cut at sentence-final punctuation and at line ends).
+    span: how many consecutive units make one span (C4 used three sentences).
+    min_chars: shorter spans never count. min_docs: a span is repeated when at least this
+    many documents hold it. keep_first: leave it in the first of them (C4) or cut it
+    everywhere (site boilerplate). A document left without text is removed."""
+
+    def __init__(self, unit: Literal["line", "sentence"] = "line",
+                 span: Annotated[int, Field(ge=1, le=16)] = 1,
+                 min_chars: Annotated[int, Field(ge=1)] = 20,
+                 min_docs: Annotated[int, Field(ge=2)] = 2,
+                 keep_first: bool = True,
+                 partition_mb: Annotated[int, Field(ge=1)] = 256,
+                 partitions: Annotated[int, Field(ge=1)] | None = None):
+        self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
+
+
+class NgramRepetitionStage(GlobalDedupStage):
+    name = "ngram_repetition"
+    filter_classes = {"": SpanParams}
+    reason = "all_spans_repeated"
+
+    def setup(self) -> None:
+        p = self.settings = SpanParams(**self.params)
+        self.segmenter = spans.Segmenter(p.unit, p.span, p.min_chars, ExactKey().normalize)
+
+    def keys(self, table: pa.Table, id_column: str) -> pa.Table:
+        texts, _ = text_values(table, self.text_column)
+        keys = [[k for _, k in self.segmenter.spans(self.segmenter.segments(t))] if t else [] for t in texts]
+        return pa.table({"id": table.column(id_column).cast(pa.string()), "keys": pa.array(keys, pa.list_(pa.int64()))})
+
+    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel) -> dict[str, pa.Table]:
+        p = self.settings
+        total = sum(pq.read_table(path, columns=["keys"]).column("keys").combine_chunks().flatten().__len__()
+                    for _, path in key_files)
+        partitions = p.partitions or spans.partition_count(total, p.partition_mb)
+        parallel(spans.partition_shard, [(str(work), name, str(path), i, partitions)
+                                         for i, (name, path) in enumerate(key_files)])
+        parallel(spans.count_partition, [(str(work), part, p.min_docs, p.keep_first) for part in range(partitions)])
+        return spans.removals(str(work), [name for name, _ in key_files])
+
+    def begin_shard(self, decisions_path: Path) -> None:
+        table = pq.read_table(decisions_path)
+        self._cuts = dict(zip(table.column("row").to_pylist(), (set(k) for k in table.column("keys").to_pylist())))
+        self._offset = 0
+
+    def __call__(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        texts, self.repaired_utf8 = text_values(table, self.text_column)
+        first, self._offset = self._offset, self._offset + table.num_rows
+        out, counts, empty = [], [], []
+        for row, text in enumerate(texts, start=first):
+            cut = self._cuts.get(row)
+            if not cut or text is None:
+                out.append(text)
+                counts.append(0)
+                empty.append(False)
+                continue
+            segments = self.segmenter.segments(text)
+            drop = set()
+            removed_spans = 0
+            for start, key in self.segmenter.spans(segments):
+                if key in cut:
+                    drop.update(range(start, start + self.settings.span))
+                    removed_spans += 1
+            new = "".join(s for i, s in enumerate(segments) if i not in drop).strip()
+            out.append(new)
+            counts.append(removed_spans)
+            empty.append(not new)
+        self.rewritten = sum(1 for c, e in zip(counts, empty) if c and not e)
+        index = table.schema.get_field_index(self.text_column)
+        table = table.set_column(index, pa.field(self.text_column, pa.string()), pa.array(out, pa.string()))
+        table = table.append_column(f"{self.name}_removed_spans", pa.array(counts, pa.int64()))
+        mask = pa.array(empty)
+        removed = table.filter(mask)
+        removed = removed.append_column(REASON, pa.array([self.reason] * removed.num_rows, pa.string()))
+        return table.filter(pa.compute.invert(mask)), removed
