@@ -64,4 +64,5 @@ def test_example_config_is_valid():
     from conftest import ROOT
 
     config = load_config(ROOT / "examples" / "sample.yaml")
-    assert [s.name for s in config.stages] == ["normalize", "langid", "quality", "pii"]
+    assert [s.name for s in config.stages] == ["normalize", "langid", "quality", "exact_dedup", "minhash_dedup",
+                                              "ngram_repetition", "pii"]
