@@ -203,7 +203,7 @@ def test_a_run_killed_during_banding_resumes(ray_session, corpus, tmp_path):
     for f in edges[len(edges) // 2:]:
         f.unlink()
     (work / "edges" / f".{edges[-1].name}.tmp-99999").write_bytes(b"PAR1 truncated")
-    (work / "banded" / "s3.parquet").unlink()  # and one shard's banding not recorded as done
+    (work / "banded" / "s3.parquet.json").unlink()  # and one shard's banding not recorded as done
     shutil.rmtree(work / "decisions")
     for sub in ("kept", "removed"):
         shutil.rmtree(stage / sub)

@@ -50,7 +50,7 @@ def _partition_dir(work: Path, p: int) -> Path:
 def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm: int, bands: int,
                rows: int, partitions: int) -> None:
     work = Path(work)
-    done = work / "banded" / name
+    done = work / "banded" / f"{name}.json"
     if done.is_file():
         return
     table = pq.read_table(keys_path, columns=["shingles", "signature"])

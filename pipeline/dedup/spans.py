@@ -59,7 +59,7 @@ def partition_count(total_pairs: int, partition_mb: int) -> int:
 def partition_shard(work: str, name: str, keys_path: str, shard_index: int, partitions: int) -> None:
     """One shard's (key, document) pairs, split into partition files by key."""
     work = Path(work)
-    done = work / "partitioned" / name
+    done = work / "partitioned" / f"{name}.json"
     if done.is_file():
         return
     table = pq.read_table(keys_path, columns=["keys"])
