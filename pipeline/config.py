@@ -132,8 +132,7 @@ def parse_config(data: Any, source: str = "<config>") -> Config:
     return Config(run, specs, source)
 
 
-def load_config(path: str | Path, overrides: dict | None = None) -> Config:
-    path = Path(path)
+def _load_yaml(path: Path, overrides: dict | None):
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -142,4 +141,50 @@ def load_config(path: str | Path, overrides: dict | None = None) -> Config:
         raise ConfigError(f"{path}: not valid YAML: {e}") from None
     if isinstance(data, dict) and overrides:
         data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
-    return parse_config(data, str(path))
+    return data
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> Config:
+    return parse_config(_load_yaml(Path(path), overrides), str(path))
+
+class BlockConfig(BaseModel):
+    model_config = _STRICT
+
+    domains: list[str] = []
+    domain_files: list[str] = []
+    url_patterns: list[str] = []
+    pattern_files: list[str] = []
+    defaults: bool = True
+
+
+class IngestConfig(BaseModel):
+    """`kopile ingest`: which dumps, how to read them, where the shards go."""
+    model_config = _STRICT
+
+    input: str | list[str]
+    output: str
+    format: Literal["auto", "warc", "wet", "jsonl", "text"] = "auto"
+    extractor: Literal["resiliparse", "trafilatura"] = "resiliparse"
+    text_field: str = "text"
+    id_field: str | None = None
+    url_field: str | None = "url"
+    date_field: str | None = None
+    text_unit: Literal["file", "block"] = "file"
+    shard_mb: float = Field(128, gt=0)
+    row_group_mb: float = Field(16, gt=0)
+    min_chars: int = Field(1, ge=1)
+    max_record_mb: int = Field(64, ge=1)
+    block: BlockConfig = BlockConfig()
+
+
+def parse_ingest_config(data: Any, source: str = "<config>") -> IngestConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the config must be a mapping of keys, got {type(data).__name__}")
+    try:
+        return IngestConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(f"{source}: " + "; ".join(_describe(err, IngestConfig, "") for err in e.errors())) from None
+
+
+def load_ingest_config(path: str | Path, overrides: dict | None = None) -> IngestConfig:
+    return parse_ingest_config(_load_yaml(Path(path), overrides), str(path))

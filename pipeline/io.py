@@ -12,10 +12,12 @@ import pyarrow.parquet as pq
 COMPRESSION = "zstd"
 
 
-def list_shards(spec: str | list[str]) -> list[tuple[str, Path]]:
+def list_shards(spec: str | list[str], suffixes: tuple[str, ...] = (".parquet",),
+                add_suffix: str = ".parquet") -> list[tuple[str, Path]]:
     """(shard name, path) for every input Parquet file, sorted by name.
 
-    `spec` is a directory (every *.parquet below it), a glob, a file, or a list of these.
+    `spec` is a directory (every file below it ending in one of `suffixes`), a glob, a file,
+    or a list of these.
     Names are paths relative to the directory or glob root with "/" turned into "__",
     so that two inputs never share an output name and names do not depend on the machine.
     """
@@ -24,7 +26,9 @@ def list_shards(spec: str | list[str]) -> list[tuple[str, Path]]:
     for item in specs:
         item = os.path.expanduser(item)
         if os.path.isdir(item):
-            root, paths = Path(item), sorted(Path(item).rglob("*.parquet"))
+            root = Path(item)
+            paths = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes)
+                           and not p.name.startswith("."))
         elif glob.has_magic(item):
             root = Path(item.split("*")[0].split("?")[0].split("[")[0]).parent if "/" in item else Path(".")
             paths = sorted(Path(p) for p in glob.glob(item, recursive=True) if os.path.isfile(p))
@@ -35,8 +39,8 @@ def list_shards(spec: str | list[str]) -> list[tuple[str, Path]]:
         for path in paths:
             rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
             name = rel.replace("/", "__")
-            if not name.endswith(".parquet"):
-                name += ".parquet"
+            if not name.endswith(add_suffix):
+                name += add_suffix
             if name in found and found[name] != path:
                 raise ValueError(f"two inputs map to the shard name {name!r}: {found[name]} and {path}")
             found[name] = path

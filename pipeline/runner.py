@@ -379,3 +379,104 @@ def _progress(desc: str, total: int, initial: int, enabled: bool | None):
     # disable=None lets tqdm switch itself off when stderr is not a terminal (CI logs).
     return tqdm(total=total, initial=initial, desc=desc, unit="shard",
                 disable=None if enabled is None else not enabled, leave=True)
+
+
+# --- ingest ----------------------------------------------------------------------------------
+
+INGEST_DIR = "00_ingest"
+DUMP_SUFFIXES = tuple(f"{base}{z}" for base in (".warc", ".arc", ".wet", ".jsonl", ".json", ".ndjson", ".txt")
+                      for z in ("", ".gz", ".zst", ".zstd"))
+
+
+def _stem(name: str) -> str:
+    for suffix in sorted(DUMP_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+class Ingester:
+    """Web dumps to Parquet shards: one Ray task per input file, with the run layout, manifest,
+    conservation and resume of the stages (`OUT/00_ingest/kept/STEM-NNNNN.parquet`)."""
+
+    def __init__(self, config, progress: bool | None = None):
+        self.config = config
+        self.out = Path(config.output)
+        self.progress = progress
+
+    def run(self, ray_address: str | None = None, num_cpus: int | None = None) -> dict:
+        from pipeline.ingest.job import ingest_file
+        from pipeline.ingest.urls import UrlFilter
+
+        UrlFilter(**self.config.block.model_dump())  # a bad pattern or missing list fails here, once
+        files = io.list_shards(self.config.input, DUMP_SUFFIXES, add_suffix="")
+        stems: dict[str, str] = {}
+        for name, path in files:
+            other = stems.setdefault(_stem(name), str(path))
+            if other != str(path):
+                raise ValueError(f"inputs {other} and {path} would both write shards named {_stem(name)}-*")
+        ray = init_ray(ray_address, num_cpus)
+        directory = self.out / INGEST_DIR
+        for sub in ("kept", "removed"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
+            io.remove_stale_tmp(directory / sub)
+        settings = self.config.model_dump()
+        fp = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k not in ("input", "output")},
+                                       sort_keys=True).encode()).hexdigest()[:16]
+        manifest_path = directory / MANIFEST
+        manifest = io.read_json(manifest_path, None) or {"stage": "ingest", "fingerprint": fp, "files": {}}
+        if manifest.get("fingerprint") != fp:
+            raise RuntimeError(f"{directory} holds an ingest with other settings (fingerprint "
+                               f"{manifest.get('fingerprint')} != {fp}); use a new output directory")
+        summary = {"config": settings, "versions": versions(), "started": _now(), "status": "running",
+                   "resumed": bool(manifest["files"])}
+        io.write_json_atomic(self.out / "run.json", summary)
+        todo, done = [], 0
+        for name, path in files:
+            stem = _stem(name)
+            entry = manifest["files"].get(stem)
+            if entry and entry["status"] == "ok" and (directory / "removed" / f"{stem}.parquet").is_file() and all(
+                    (directory / "kept" / shard).is_file() for shard in entry["shards"]):
+                done += 1
+            else:
+                todo.append((stem, str(path)))
+        wall = time.perf_counter()
+        remote = ray.remote(num_cpus=1, max_retries=0)(ingest_file)
+        pending = {remote.remote(self.config, path, stem, str(directory / "kept"),
+                                 str(directory / "removed" / f"{stem}.parquet")): stem for stem, path in todo}
+        bar = _progress(INGEST_DIR, len(files), done, self.progress)
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            stem = pending.pop(ready[0])
+            entry = ray.get(ready[0])
+            if entry["status"] == "ok" and entry["records_in"] != entry["kept"] + entry["removed"]:
+                raise ConservationError(f"ingest of {entry['source']}: {entry}")
+            manifest["files"][stem] = entry
+            manifest["files"] = dict(sorted(manifest["files"].items()))
+            io.write_json_atomic(manifest_path, manifest)
+            bar.update(1)
+        bar.close()
+        entries = [manifest["files"][_stem(name)] for name, _ in files]
+        reasons: Counter = Counter()
+        skipped: Counter = Counter()
+        for e in entries:
+            reasons.update(e["removed_by_reason"])
+            skipped.update(e["skipped_records"])
+        errors = [e["error"] for e in entries if e["status"] != "ok"]
+        summary["stages"] = [{
+            "stage": "ingest", "dir": INGEST_DIR, "shards": len(entries), "shards_failed": len(errors),
+            "shards_resumed": done, "rows_in": sum(e["records_in"] for e in entries),
+            "kept": sum(e["kept"] for e in entries), "removed": sum(e["removed"] for e in entries),
+            "removed_by_reason": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "skipped_records": dict(sorted(skipped.items())), "rewritten": 0,
+            "bytes_in": sum(e["bytes_in"] for e in entries),
+            "text_bytes_kept": sum(e["text_bytes_kept"] for e in entries),
+            "output_shards": sum(len(e["shards"]) for e in entries),
+            "task_seconds": round(sum(e["seconds"] for e in entries), 3),
+            "wall_seconds": round(time.perf_counter() - wall, 3),
+        }]
+        summary.update(finished=_now(), status="failed" if errors else "ok", errors=errors)
+        io.write_json_atomic(self.out / "run.json", summary)
+        if errors:
+            raise RunFailed(f"{len(errors)} input file(s) failed", errors)
+        return summary

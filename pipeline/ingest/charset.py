@@ -1,0 +1,79 @@
+"""Bytes of a page to text, with legacy Korean encodings decoded as such.
+
+Older Korean sites serve EUC-KR or CP949, often undeclared or declared wrongly; generic
+detectors (resiliparse's among them) tend to call such pages Latin-1 and produce mojibake.
+Candidates are tried strictly in order: the byte-order mark, the HTTP header, the page's
+<meta> declaration, UTF-8, CP949, then charset-normalizer's guess. EUC-KR is decoded as CP949,
+its superset (as browsers do), so that the extended syllables of real pages decode.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+
+_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_ALIASES = {"euc-kr": "cp949", "euckr": "cp949", "ks_c_5601-1987": "cp949", "ksc5601": "cp949",
+            "x-windows-949": "cp949", "windows-949": "cp949", "uhc": "cp949", "iso-8859-1": "cp1252",
+            "latin-1": "cp1252", "us-ascii": "utf-8", "ascii": "utf-8"}
+
+
+class Undecodable(ValueError):
+    pass
+
+
+def canonical(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def header_charset(content_type: str | None) -> str | None:
+    match = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type or "", re.I)
+    return canonical(match.group(1)) if match else None
+
+
+def candidates(body: bytes, declared: str | None = None) -> list[str]:
+    out = [name for bom, name in _BOMS if body.startswith(bom)]
+    out.append(canonical(declared))
+    meta = _META.search(body[:4096])
+    out.append(canonical(meta.group(1).decode("ascii", "ignore")) if meta else None)
+    out += ["utf-8", "cp949"]
+    seen, ordered = set(), []
+    for name in out:
+        if name and name not in seen:
+            seen.add(name)
+            ordered.append(name)
+    return ordered
+
+
+def decode(body: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(text, the charset that decoded it); raises Undecodable where nothing fits."""
+    for name in candidates(body, declared):
+        try:
+            text = body.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if name == "cp1252" and _looks_korean_mojibake(text):
+            continue
+        return (text[1:] if text.startswith("\ufeff") else text), name
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    if best is not None:
+        try:
+            return body.decode(best.encoding), canonical(best.encoding) or best.encoding
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise Undecodable("no charset decodes the page")
+
+
+def _looks_korean_mojibake(text: str) -> bool:
+    """CP949 bytes read as Latin-1: runs of accented letters where Hangul should be."""
+    high = sum(1 for ch in text[:5000] if "\u00c0" <= ch <= "\u00ff")
+    return high > 20 and high > 0.1 * len(text[:5000])

@@ -1,0 +1,177 @@
+"""One input file to Parquet: read, block by URL, decode, extract, write shards of a target size.
+Plain Python, run by the runner as one Ray task per file."""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.io import COMPRESSION, AtomicParquetWriter, tmp_path
+from pipeline.ingest import readers
+from pipeline.ingest.charset import Undecodable, decode, header_charset
+from pipeline.ingest.html import Extractor
+from pipeline.ingest.urls import UrlFilter, domain_of
+
+SCHEMA = pa.schema([
+    ("id", pa.string()), ("text", pa.string()), ("url", pa.string()), ("domain", pa.string()),
+    ("date", pa.string()), ("record_id", pa.string()), ("content_type", pa.string()),
+    ("charset", pa.string()), ("source", pa.string()), ("offset", pa.int64()), ("meta", pa.string()),
+])
+REMOVED_SCHEMA = SCHEMA.append(pa.field("reason", pa.string())).append(pa.field("error", pa.string()))
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class ShardedWriter:
+    """Rows to `STEM-00000.parquet`, `STEM-00001.parquet`, ... of about `shard_bytes` of text
+    each, in row groups of about `group_bytes`; all renamed into place by `commit`."""
+
+    def __init__(self, directory: Path, stem: str, shard_bytes: int, group_bytes: int):
+        self.directory, self.stem = Path(directory), stem
+        self.shard_bytes, self.group_bytes = shard_bytes, group_bytes
+        self.rows: list[dict] = []
+        self.buffered = self.shard_text = 0
+        self.writer = None
+        self.done: list[Path] = []
+        self.count = 0
+
+    def add(self, row: dict) -> None:
+        size = len(row["text"].encode("utf-8", "surrogatepass"))
+        self.rows.append(row)
+        self.buffered += size
+        self.count += 1
+        if self.buffered >= self.group_bytes:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.rows:
+            return
+        if self.writer is None:
+            path = self.directory / f"{self.stem}-{len(self.done):05d}.parquet"
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(tmp_path(path), SCHEMA, compression=COMPRESSION)
+            self.done.append(path)
+        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA), row_group_size=len(self.rows))
+        self.shard_text += self.buffered
+        self.rows, self.buffered = [], 0
+        if self.shard_text >= self.shard_bytes:
+            self.writer.close()
+            self.writer, self.shard_text = None, 0
+
+    def commit(self) -> list[str]:
+        self._flush()
+        if self.writer is not None:
+            self.writer.close()
+        for path in self.done:
+            os.replace(tmp_path(path), path)
+        return [p.name for p in self.done]
+
+    def abort(self) -> None:
+        try:
+            if self.writer is not None:
+                self.writer.close()
+        except Exception:
+            pass
+        for path in self.done:
+            tmp_path(path).unlink(missing_ok=True)
+
+
+class Ingest:
+    def __init__(self, settings):
+        self.s = settings
+        self.urls = UrlFilter(**settings.block.model_dump())
+        self.extract = Extractor(settings.extractor)
+
+    def events(self, source: str):
+        fmt = self.s.format if self.s.format != "auto" else readers.detect_format(source)
+        if fmt in ("warc", "wet"):
+            return fmt, readers.read_warc(source, wet=fmt == "wet", max_record_mb=self.s.max_record_mb)
+        if fmt == "jsonl":
+            return fmt, readers.read_jsonl(source, self.s.text_field, self.s.id_field, self.s.url_field,
+                                           self.s.date_field)
+        return fmt, readers.read_text(source, self.s.text_unit)
+
+    def document(self, fmt: str, fields: dict, stem: str, source: str) -> tuple[dict, str | None, str | None]:
+        """The output row of one document, and the reason (with details) to remove it, if any."""
+        url = fields.get("url")
+        record_id = fields.get("record_id")
+        row = {"id": (record_id or "").strip("<>") or f"{stem}:{fields['offset']}", "text": fields.get("text"),
+               "url": url, "domain": domain_of(url), "date": fields.get("date"), "record_id": record_id,
+               "content_type": fields.get("content_type"), "charset": None, "source": source,
+               "offset": fields["offset"], "meta": fields.get("meta")}
+        reason = self.urls.reason(url)
+        if reason:
+            return row, reason, None
+        if fmt == "warc":
+            status = fields.get("status")
+            if status and status != "200":
+                return row, "http_status", f"HTTP {status}"
+            ctype = (fields.get("content_type") or "").split(";")[0].strip().lower()
+            if ctype and ctype not in _HTML_TYPES:
+                return row, "not_html", ctype
+        if row["text"] is None:
+            try:
+                text, row["charset"] = decode(fields.get("payload") or b"", header_charset(fields.get("content_type")))
+            except Undecodable as e:
+                return row, "undecodable", str(e)
+            if fmt == "warc":
+                try:
+                    text = self.extract(text)
+                except Exception as e:
+                    return row, "extraction_failed", f"{type(e).__name__}: {e}"[:200]
+            row["text"] = text.strip() if fmt != "jsonl" else text
+        if len(row["text"].strip()) < self.s.min_chars:
+            return row, "no_text", None
+        return row, None, None
+
+
+def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: str) -> dict:
+    started = time.perf_counter()
+    entry = {"source": source, "status": "error", "records_in": 0, "kept": 0, "removed": 0,
+             "removed_by_reason": {}, "skipped_records": {}, "bytes_in": 0, "text_bytes_kept": 0,
+             "shards": [], "seconds": 0.0, "error": None}
+    kept = ShardedWriter(Path(kept_dir), stem, int(settings.shard_mb * 2**20), int(settings.row_group_mb * 2**20))
+    removed = AtomicParquetWriter(Path(removed_path))
+    removed_rows: list[dict] = []
+    reasons: Counter = Counter()
+    skipped: Counter = Counter()
+    try:
+        entry["bytes_in"] = os.path.getsize(source)
+        job = Ingest(settings)
+        fmt, events = job.events(source)
+        for kind, fields in events:
+            if kind == "skip":
+                skipped[fields] += 1
+                continue
+            entry["records_in"] += 1
+            if kind == "bad":
+                row = {name: None for name in SCHEMA.names}
+                row.update(id=f"{stem}@{fields['offset']}", source=source, offset=fields["offset"],
+                           url=fields.get("url"), record_id=fields.get("record_id"))
+                reason, error = fields["reason"], fields.get("error")
+            else:
+                row, reason, error = job.document(fmt, fields, stem, source)
+            if reason is None:
+                kept.add(row)
+                entry["text_bytes_kept"] += len(row["text"].encode("utf-8", "surrogatepass"))
+            else:
+                removed_rows.append({**row, "reason": reason, "error": error})
+                reasons[reason] += 1
+                if len(removed_rows) >= 1000:
+                    removed.write(pa.Table.from_pylist(removed_rows, schema=REMOVED_SCHEMA))
+                    removed_rows = []
+        removed.write(pa.Table.from_pylist(removed_rows, schema=REMOVED_SCHEMA))
+        entry["shards"] = kept.commit()
+        entry.update(kept=kept.count, removed=removed.rows, removed_by_reason=dict(sorted(reasons.items())),
+                     skipped_records=dict(sorted(skipped.items())))
+        removed.commit()
+        entry["status"] = "ok"
+    except Exception as e:
+        kept.abort()
+        removed.abort()
+        entry["error"] = f"{source}: {type(e).__name__}: {e}"
+    entry["seconds"] = round(time.perf_counter() - started, 3)
+    return entry
