@@ -40,7 +40,8 @@ KOPILE_PARAMS = {"threshold": THRESHOLD, "shingle": "char", "ngram": 5, "num_per
 SETTINGS = {
     "kopile": "kopile minhash_dedup, defaults (char 5-grams, 128 permutations, 9 x 13, verified)",
     "kopile-word": "kopile minhash_dedup, word (eojeol) 5-grams, otherwise defaults",
-    "datatrove": "datatrove MinhashConfig() defaults for Korean (Kiwi-tokenised word 5-grams, 14 x 8, 64-bit xxhash)",
+    "datatrove": "datatrove MinhashConfig() defaults, language kor (word 5-grams from its Kiwi tokenizer, "
+                 "14 x 8, 64-bit xxhash, no verification)",
     "datatrove-char": "datatrove with char 5-grams, kopile's normalisation and 9 x 13 buckets",
 }
 

@@ -102,3 +102,196 @@ def test_warc_and_jsonl_become_shards_with_metadata(ray_session, dumps, tmp_path
                                           "no_text": 1, "not_html": 1}
     assert lines[2] == "bad_json" and lines[3] == "missing_text"
     assert set(removed.column("error").to_pylist()) >= {"line 3: no string field 'content'", "image/png"}
+
+
+def _members(path):
+    data = path.read_bytes()
+    starts = [i for i in range(len(data) - 2) if data[i:i + 3] == b"\x1f\x8b\x08"]
+    return data, starts
+
+
+def _pages(n, start=0):
+    return [(f"https://site.example.kr/{i}", page(f"글 {i}", f"{i}번 글. " + ARTICLE, nav=False).encode("utf-8"),
+             "text/html; charset=utf-8", "response") for i in range(start, start + n)]
+
+
+def test_truncated_and_corrupt_gzip_members_are_counted_and_the_rest_read(ray_session, tmp_path):
+    d = tmp_path / "dumps"
+    d.mkdir()
+    good = write_warc(tmp_path / "good.warc.gz", _pages(6))
+    data, starts = _members(good)
+    # Member 0 is warcinfo, 1..6 the pages: corrupt page 2 in the middle, cut page 6 short.
+    broken = bytearray(data[: starts[6] + (len(data) - starts[6]) // 2])
+    broken[starts[3] + 30:starts[3] + 60] = b"\x00" * 30
+    (d / "broken.warc.gz").write_bytes(bytes(broken))
+    summary = ingest(d, tmp_path / "out")
+    stage = summary["stages"][0]
+    assert stage["removed_by_reason"] == {"corrupt_gzip": 1, "truncated_gzip": 1}
+    kept = read_dir(tmp_path / "out" / "00_ingest" / "kept")
+    assert sorted(kept.column("url").to_pylist()) == [f"https://site.example.kr/{i}" for i in (0, 1, 3, 4)]
+    removed = read_dir(tmp_path / "out" / "00_ingest" / "removed")
+    assert sorted(removed.column("offset").to_pylist()) == [starts[3], starts[6]]
+    assert stage["rows_in"] == 6
+
+
+def test_a_record_shorter_than_its_declared_length(ray_session, tmp_path):
+    d = tmp_path / "dumps"
+    d.mkdir()
+    good = write_warc(tmp_path / "good.warc", _pages(3), gz=False)
+    data = good.read_bytes()
+    # Claim 5,000 more bytes for the second page than it has: the reader loses its place.
+    second = data.index(b"WARC-Target-URI: https://site.example.kr/1")
+    at = data.index(b"Content-Length: ", second)
+    end = data.index(b"\r\n", at)
+    length = int(data[at + 16:end])
+    (d / "lying.warc").write_bytes(data[:at + 16] + str(length + 5000).encode() + data[end:])
+    gz_members = []
+    for i, rec in enumerate(_pages(3)):
+        one = write_warc(tmp_path / f"one{i}.warc", [rec], gz=False).read_bytes()
+        one = one[one.index(b"WARC/1", 10):]  # drop the warcinfo record
+        if i == 1:
+            at = one.index(b"Content-Length: ")
+            end = one.index(b"\r\n", at)
+            one = one[:at + 16] + str(int(one[at + 16:end]) + 100).encode() + one[end:]
+        gz_members.append(gzip.compress(one))
+    (d / "lying-gz.warc.gz").write_bytes(b"".join(gz_members))
+    summary = ingest(d, tmp_path / "out")
+    stage = summary["stages"][0]
+    kept = read_dir(tmp_path / "out" / "00_ingest" / "kept")
+    by_file = {}
+    for src, url in zip(kept.column("source").to_pylist(), kept.column("url").to_pylist()):
+        by_file.setdefault(os.path.basename(src), []).append(url)
+    assert by_file["lying-gz.warc.gz"] == ["https://site.example.kr/0", "https://site.example.kr/2"]
+    assert stage["removed_by_reason"]["bad_length"] == 1
+    # Uncompressed: the lying record swallows what follows; reading resumes at the next header.
+    assert "https://site.example.kr/0" in by_file["lying.warc"]
+    assert stage["rows_in"] == stage["kept"] + stage["removed"]
+
+
+def test_wet_text_and_zstd_jsonl(ray_session, tmp_path):
+    import zstandard
+
+    d = tmp_path / "dumps"
+    d.mkdir()
+    write_warc(d / "crawl.warc.wet.gz", [
+        ("https://a.example.kr/", ARTICLE.encode("utf-8"), "text/plain", "conversion"),
+        ("https://b.example.kr/", ("둘째 문서. " + ARTICLE).encode("utf-8"), "text/plain", "conversion")])
+    (d / "notes.txt").write_bytes(("첫 단락입니다.\n\n\n둘째 단락입니다.\r\n\r\n셋째 " + "똠").encode("cp949"))
+    lines = "".join(json.dumps({"text": f"{i}번째 줄의 문서", "id": f"doc-{i}"}, ensure_ascii=False) + "\n" for i in range(3))
+    (d / "lines.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(lines.encode("utf-8")))
+    config = parse_ingest_config({"input": str(d), "output": str(tmp_path / "out"), "text_unit": "block",
+                                  "id_field": "id"})
+    Ingester(config, progress=False).run()
+    kept = read_dir(tmp_path / "out" / "00_ingest" / "kept")
+    texts = dict(zip(kept.column("id").to_pylist(), kept.column("text").to_pylist()))
+    assert texts["doc-1"] == "1번째 줄의 문서"
+    assert [texts[f"notes:{i}"] for i in range(3)] == ["첫 단락입니다.", "둘째 단락입니다.", "셋째 똠"]
+    wet = [t for u, t in zip(kept.column("url").to_pylist(), kept.column("text").to_pylist()) if u and "example" in u]
+    assert wet == [ARTICLE, "둘째 문서. " + ARTICLE]
+
+
+def test_shards_roll_over_at_the_target_size(ray_session, tmp_path):
+    d = tmp_path / "dumps"
+    d.mkdir()
+    with open(d / "big.jsonl", "w", encoding="utf-8") as f:
+        for i in range(400):
+            f.write(json.dumps({"text": f"{i} " + ARTICLE * 4}, ensure_ascii=False) + "\n")
+    config = parse_ingest_config({"input": str(d), "output": str(tmp_path / "out"), "shard_mb": 0.1,
+                                  "row_group_mb": 0.02})
+    summary = Ingester(config, progress=False).run()
+    shards = sorted((tmp_path / "out" / "00_ingest" / "kept").glob("*.parquet"))
+    assert [p.name for p in shards[:2]] == ["big-00000.parquet", "big-00001.parquet"] and len(shards) >= 4
+    for p in shards[:-1]:
+        meta = pq.read_metadata(p)
+        text_bytes = sum(len(t.encode()) for t in pq.read_table(p).column("text").to_pylist())
+        assert 0.1 * 2**20 <= text_bytes < 0.1 * 2**20 + 0.03 * 2**20 and meta.num_row_groups >= 4
+    ids = read_dir(tmp_path / "out" / "00_ingest" / "kept").column("offset").to_pylist()
+    assert ids == list(range(1, 401)) and summary["stages"][0]["output_shards"] == len(shards)
+
+
+@pytest.mark.parametrize("body, declared, charset", [
+    ("한국어 문서입니다.".encode("utf-8"), None, "utf-8"),
+    ("한국어 문서입니다 똠".encode("cp949"), None, "cp949"),
+    ("한국어 문서입니다".encode("cp949"), "utf-8", "cp949"),        # declared wrongly
+    ("한국어 문서입니다 똠방각하".encode("cp949"), "iso-8859-1", "cp949"),  # declared Latin-1
+    (b'<meta charset="euc-kr">' + "본문".encode("cp949"), None, "cp949"),
+    ("\ufeff한국어".encode("utf-8"), "cp949", "utf-8"),                # the byte-order mark wins
+])
+def test_charsets(body, declared, charset):
+    text, found = decode(body, declared)
+    assert found == charset and "한국어" in text or "본문" in text
+    assert "\ufeff" not in text
+
+
+def test_undecodable_pages_are_removed_with_the_reason(ray_session, tmp_path):
+    d = tmp_path / "dumps"
+    d.mkdir()
+    junk = bytes([0x80, 0xFF, 0x81, 0x00, 0xFE, 0x90] * 50)
+    write_warc(d / "junk.warc.gz", [("https://x.example.kr/", junk, "text/html; charset=utf-8", "response")]
+               + _pages(1))
+    summary = ingest(d, tmp_path / "out")
+    assert summary["stages"][0]["removed_by_reason"] == {"undecodable": 1} and summary["stages"][0]["kept"] == 1
+
+
+def test_url_filter():
+    f = UrlFilter(domains=["bad.example"], url_patterns=[r"/casino/"], defaults=True)
+    assert f.reason("https://www.bad.example/page") == "blocked_domain"
+    assert f.reason("https://notbad.example/page") is None
+    assert f.reason("https://ok.example.kr/casino/1") == "blocked_url"
+    assert f.reason("https://m.blog.example.kr/먹튀검증") == "blocked_url"
+    assert f.reason("https://news.example.kr/economy/1") is None
+    assert UrlFilter(defaults=False).reason("https://totosite.com/") is None
+    with pytest.raises(ValueError, match=r"url pattern 0 '\(unclosed'"):
+        UrlFilter(url_patterns=["(unclosed"])
+
+
+def test_config_errors_name_the_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"extractor: Input should be 'resiliparse' or 'trafilatura'"):
+        parse_ingest_config({"input": "x", "output": "y", "extractor": "boilerpipe"})
+    with pytest.raises(ConfigError, match=r"block.domian: unknown key \(did you mean 'domains'\?\)"):
+        parse_ingest_config({"input": "x", "output": "y", "block": {"domian": []}})
+
+
+def test_kill_9_then_resume_gives_identical_shards(ray_session, tmp_path):
+    d = tmp_path / "dumps"
+    d.mkdir()
+    for k in range(16):
+        write_warc(d / f"crawl-{k:02d}.warc.gz", _pages(40, start=k * 100))
+    cfg = tmp_path / "ingest.yaml"
+    cfg.write_text(f"input: {d}\noutput: {tmp_path / 'killed'}\nextractor: trafilatura\n")
+    command = [sys.executable, "-m", "pipeline.cli", "ingest", str(cfg), "--num-cpus", "1", "--no-progress"]
+    proc = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    manifest = tmp_path / "killed" / "00_ingest" / "_manifest.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if manifest.is_file() and len(json.loads(manifest.read_text())["files"]) >= 3:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the ingest ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(json.loads(manifest.read_text())["files"]) < 16
+    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "00_ingest" in resumed.stdout and "640" in resumed.stdout
+    run = json.loads((tmp_path / "killed" / "run.json").read_text())
+    assert run["status"] == "ok" and run["resumed"] and run["stages"][0]["shards_resumed"] >= 3
+    config = parse_ingest_config({"input": str(d), "output": str(tmp_path / "clean"), "extractor": "trafilatura"})
+    Ingester(config, progress=False).run()
+    files = lambda out: {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.parquet"))}
+    assert files(tmp_path / "killed") == files(tmp_path / "clean")
+    assert not list((tmp_path / "killed").rglob(".*.tmp-*"))
+
+
+def test_truncated_jsonl_gzip_keeps_the_lines_before(ray_session, tmp_path):
+    d = tmp_path / "dumps"
+    d.mkdir()
+    body = "".join(json.dumps({"text": f"{i}번째 문서 " + ARTICLE}, ensure_ascii=False) + "\n" for i in range(200))
+    data = gzip.compress(body.encode("utf-8"))
+    (d / "cut.jsonl.gz").write_bytes(data[: len(data) * 3 // 4])
+    summary = ingest(d, tmp_path / "out", text_field="text")
+    stage = summary["stages"][0]
+    assert stage["removed_by_reason"] == {"truncated_stream": 1}
+    kept = read_dir(tmp_path / "out" / "00_ingest" / "kept")
+    assert kept.column("offset").to_pylist() == list(range(1, stage["kept"] + 1)) and stage["kept"] > 100

@@ -59,8 +59,11 @@ def decode(body: bytes, declared: str | None = None) -> tuple[str, str]:
             text = body.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
-        if name == "cp1252" and _looks_korean_mojibake(text):
-            continue
+        if name == "cp1252":
+            # Latin-1 is the classic wrong label of CP949 pages: every byte decodes, as mojibake.
+            korean = _as_korean(body)
+            if korean is not None:
+                return korean, "cp949"
         return (text[1:] if text.startswith("\ufeff") else text), name
     from charset_normalizer import from_bytes
 
@@ -73,7 +76,12 @@ def decode(body: bytes, declared: str | None = None) -> tuple[str, str]:
     raise Undecodable("no charset decodes the page")
 
 
-def _looks_korean_mojibake(text: str) -> bool:
-    """CP949 bytes read as Latin-1: runs of accented letters where Hangul should be."""
-    high = sum(1 for ch in text[:5000] if "\u00c0" <= ch <= "\u00ff")
-    return high > 20 and high > 0.1 * len(text[:5000])
+def _as_korean(body: bytes) -> str | None:
+    """The body as CP949 where that gives mostly Hangul beyond ASCII, else None."""
+    try:
+        text = body.decode("cp949")
+    except UnicodeDecodeError:
+        return None
+    beyond = [ch for ch in text if ord(ch) > 0x7F]
+    hangul = sum(1 for ch in beyond if "\uac00" <= ch <= "\ud7a3")
+    return text if beyond and hangul >= 0.5 * len(beyond) else None

@@ -98,7 +98,7 @@ class Ingest:
         """The output row of one document, and the reason (with details) to remove it, if any."""
         url = fields.get("url")
         record_id = fields.get("record_id")
-        row = {"id": (record_id or "").strip("<>") or f"{stem}:{fields['offset']}", "text": fields.get("text"),
+        row = {"id": fields.get("id") or (record_id or "").strip("<>") or f"{stem}:{fields['offset']}", "text": fields.get("text"),
                "url": url, "domain": domain_of(url), "date": fields.get("date"), "record_id": record_id,
                "content_type": fields.get("content_type"), "charset": None, "source": source,
                "offset": fields["offset"], "meta": fields.get("meta")}

@@ -208,7 +208,7 @@ def read_jsonl(path: str, text_field: str = "text", id_field: str | None = None,
     stream = open_stream(path)
     line_no = 0
     try:
-        for line_no, raw in enumerate(stream, start=1):
+        for line_no, raw in enumerate(_lines(stream), start=1):
             if not raw.strip():
                 continue
             try:
@@ -234,6 +234,20 @@ def read_jsonl(path: str, text_field: str = "text", id_field: str | None = None,
         yield "bad", {"offset": line_no + 1, "reason": "truncated_stream", "error": f"{type(e).__name__}: {e}"[:200]}
     finally:
         stream.close()
+
+
+def _lines(stream):
+    """Lines of a binary stream read in chunks (zstandard's reader has no readline)."""
+    rest = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
 
 
 def read_text(path: str, unit: str = "file"):
