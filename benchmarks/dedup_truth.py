@@ -341,7 +341,8 @@ def sampled(docs: int, floor: float, n_shards: int = 8, seed: int = 0, work: Pat
             return where / "shards", truth
     rng = random.Random(seed + 1)
     # Organic near duplicates are re-posted petitions, and their pairs grow with the square of
-    # the petitions sampled: 1,500 of them hold about 15 pairs at Jaccard >= 0.7, all 3,691 about 90.
+    # the petitions sampled: 1,500 of them hold 8 to 15 pairs at Jaccard >= 0.7 (three seeds), all
+    # 3,691 hold 77.
     real = real_documents(docs, rng, petitions_share=0.6)
     rng.shuffle(real)
     write_shards(real, where / "shards", n_shards)

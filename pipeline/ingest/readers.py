@@ -237,10 +237,12 @@ def read_jsonl(path: str, text_field: str = "text", id_field: str | None = None,
 
 
 def _lines(stream):
-    """Lines of a binary stream read in chunks (zstandard's reader has no readline)."""
+    """Lines of a binary stream read in chunks (zstandard's reader has no readline). read1
+    returns what has been decompressed so far, so a truncated stream loses only its last line."""
+    read = getattr(stream, "read1", stream.read)
     rest = b""
     while True:
-        chunk = stream.read(CHUNK)
+        chunk = read(CHUNK)
         if not chunk:
             break
         lines = (rest + chunk).split(b"\n")
