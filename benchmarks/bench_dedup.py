@@ -398,21 +398,25 @@ def markdown(report: dict) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in report["settings"].values():
-        lines.append(f"| {s['setting']} | {s['wall_seconds']:.1f} | {s['docs_per_s']:,.0f} | {s['process_seconds']:.1f} | "
+        lines.append(f"| {s['setting']} | {s['wall_seconds']:.1f} | {s['docs_per_s']:,.0f} | "
+                     f"{s['process_seconds']:.1f} | "
                      f"{s['peak_rss_mb']:,.0f} | {s['peak_pss_mb']:,.0f} | {s['removed']:,} | {fmt(s['precision'])} | "
                      f"{fmt(s['recall'])} | {fmt(s['f1'])} |")
     lines += ["", "wall s: kopile, the stage's `wall_seconds` (run.json; Ray already started); datatrove, its four "
               "executors run one after the other. process s: the whole subprocess, interpreter start, imports and "
-              "Ray start included. Memory: the subprocess and all its descendants, RSS polled every 0.1 s, PSS every 0.5 s.", ""]
+              "Ray start included. Memory: the subprocess and all its descendants, RSS polled every 0.1 s, "
+              "PSS every 0.5 s.", ""]
     for name, s in report["settings"].items():
-        lines.append(f"- **{name}**: {s['description']}" + (f"; steps {s['step_seconds']}" if "step_seconds" in s else ""))
+        steps = f"; steps {s['step_seconds']}" if "step_seconds" in s else ""
+        lines.append(f"- **{name}**: {s['description']}{steps}")
     lines += ["", "| ratio (kopile docs/s over datatrove docs/s) | on wall | on process time | F1 kopile / datatrove |",
               "|---|---:|---:|---:|"]
     for k, r in report["ratios"].items():
         lines.append(f"| {k} | {r['wall']:.2f} | {r['process']:.2f} | {fmt(r['f1'][0])} / {fmt(r['f1'][1])} |")
     g = report.get("signatures")
-    lines += [] if g is None else ["", f"## Signatures on one core ({g['documents']:,} documents, {g['shingles']:,} char 5-grams, "
-              f"128 permutations, median of {g['repeats']})", "", "| | seconds | docs/s |", "|---|---:|---:|"]
+    lines += [] if g is None else [
+        "", f"## Signatures on one core ({g['documents']:,} documents, {g['shingles']:,} char 5-grams, "
+        f"128 permutations, median of {g['repeats']})", "", "| | seconds | docs/s |", "|---|---:|---:|"]
     for n, v in (g or {}).get("docs_per_s", {}).items():
         lines.append(f"| {n} | {g['seconds'][n]:.2f} | {v:,.0f} |")
     if g is not None:
@@ -486,9 +490,10 @@ def main(argv=None) -> None:
     ratios = {}
     for k, d in (("kopile", "datatrove"), ("kopile", "datatrove-char"), ("kopile-word", "datatrove")):
         if k in settings and d in settings:
-            ratios[f"{k} / {d}"] = {"wall": round(settings[k]["docs_per_s"] / settings[d]["docs_per_s"], 2),
-                                    "process": round(settings[k]["docs_per_s_process"] / settings[d]["docs_per_s_process"], 2),
-                                    "f1": [settings[k]["f1"], settings[d]["f1"]]}
+            a, b = settings[k], settings[d]
+            ratios[f"{k} / {d}"] = {"wall": round(a["docs_per_s"] / b["docs_per_s"], 2),
+                                    "process": round(a["docs_per_s_process"] / b["docs_per_s_process"], 2),
+                                    "f1": [a["f1"], b["f1"]]}
     report["ratios"] = ratios
     targets = {}
     if "kopile / datatrove" in ratios:
@@ -506,10 +511,12 @@ def main(argv=None) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     output.with_suffix(".md").write_text(markdown(report), encoding="utf-8")
-    print(f"\n{'setting':<16}{'wall s':>8}{'docs/s':>9}{'proc s':>8}{'RSS MB':>8}{'PSS MB':>8}{'P':>7}{'R':>7}{'F1':>7}")
+    print(f"\n{'setting':<16}{'wall s':>8}{'docs/s':>9}{'proc s':>8}{'RSS MB':>8}{'PSS MB':>8}"
+          f"{'P':>7}{'R':>7}{'F1':>7}")
     for s in settings.values():
         print(f"{s['setting']:<16}{s['wall_seconds']:>8.1f}{s['docs_per_s']:>9,.0f}{s['process_seconds']:>8.1f}"
-              f"{s['peak_rss_mb']:>8,.0f}{s['peak_pss_mb']:>8,.0f}{fmt(s['precision']):>7}{fmt(s['recall']):>7}{fmt(s['f1']):>7}")
+              f"{s['peak_rss_mb']:>8,.0f}{s['peak_pss_mb']:>8,.0f}"
+              f"{fmt(s['precision']):>7}{fmt(s['recall']):>7}{fmt(s['f1']):>7}")
     for name, t in targets.items():
         print(f"target {name}: {t['value']} (want {t['want']}) -> {'MET' if t['met'] else 'NOT MET'}")
     print(f"\nfigures: {output}\ntook {report['benchmark_seconds']:.0f} s")

@@ -36,7 +36,7 @@ KOWIKI = SHARED / "data" / "kowiki" / "kowiki_sample.jsonl.gz"
 PETITIONS = SHARED / "data" / "petitions" / "petitions.jsonl.gz"
 WORK = ROOT / "build" / "bench" / "dedup"
 # Bump when the corpus or the edits change, so that cached shards are rebuilt.
-TRUTH_VERSION = 2
+TRUTH_VERSION = 3
 NGRAM = 5
 MIN_CHARS = 200  # 61% of the kowiki sample is title-only stubs
 normalize = ExactKey(lowercase=True, whitespace=True).normalize
@@ -162,9 +162,9 @@ def real_documents(n: int, rng: random.Random, petitions_share: float = 0.5) -> 
 
 
 def exact_dedup(docs: list[dict]) -> tuple[list[dict], int]:
-    seen, out = set(), []
+    seen, out, keyer = set(), [], ExactKey()
     for d in docs:
-        key = ExactKey().key(d["text"])
+        key = keyer.key(d["text"])
         if key not in seen:
             seen.add(key)
             out.append(d)
@@ -183,7 +183,8 @@ def edit_chars(text: str, rate: float, rng: random.Random) -> tuple[str, str]:
     replaced = 0
     for i in rng.sample(hangul, k):
         if rng.random() < 0.5:
-            chars[i] = chr(HANGUL_FIRST + (ord(chars[i]) - HANGUL_FIRST + rng.randrange(1, HANGUL_COUNT)) % HANGUL_COUNT)
+            offset = (ord(chars[i]) - HANGUL_FIRST + rng.randrange(1, HANGUL_COUNT)) % HANGUL_COUNT
+            chars[i] = chr(HANGUL_FIRST + offset)  # any other syllable
             replaced += 1
         else:
             chars[i] = ""
@@ -311,7 +312,7 @@ def injected(docs: int, share: float = 0.2, n_shards: int = 8, seed: int = 0, wo
     js = pair_jaccards([(v["id"], v["source_id"]) for v in variants],
                        {**{d["id"]: d["text"] for d in base}, **{v["id"]: v["text"] for v in variants}})
     for v in variants:
-        v["jaccard"] = round(js[(v["id"], v["source_id"])], 6)
+        v["jaccard"] = js[(v["id"], v["source_id"])]
     everything = [{k: d[k] for k in ("id", "text", "source")} for d in base + variants]
     rng.shuffle(everything)
     write_shards(everything, where / "shards", n_shards)
@@ -349,10 +350,11 @@ def sampled(docs: int, floor: float, n_shards: int = 8, seed: int = 0, work: Pat
     found = all_pairs([d["text"] for d in real], floor)
     truth = {
         "version": TRUTH_VERSION, "seed": seed, "shards": n_shards, "floor": floor,
-        "documents": len(real), "by_source": {s: sum(1 for d in real if d["source"] == s) for s in ("kowiki", "petitions")},
+        "documents": len(real),
+        "by_source": {s: sum(1 for d in real if d["source"] == s) for s in ("kowiki", "petitions")},
         "text_chars": sum(len(d["text"]) for d in real), "all_pairs": len(real) * (len(real) - 1) // 2,
-        "pairs": [{"id": real[i]["id"], "source_id": real[j]["id"], "kind": "organic", "jaccard": round(j_, 6)}
-                  for i, j, j_ in found],
+        "pairs": [{"id": real[i]["id"], "source_id": real[j]["id"], "kind": "organic", "jaccard": sim}
+                  for i, j, sim in found],
     }
     marker.write_text(json.dumps(truth, ensure_ascii=False, indent=0), encoding="utf-8")
     return where / "shards", truth

@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -84,7 +83,8 @@ def fmt(x) -> str:
 
 
 def is_default(run: dict) -> bool:
-    return set(run["params"]) == {"threshold", "shingle", "ngram", "num_perm", "seed"} and run["params"]["num_perm"] == 128
+    p = run["params"]
+    return set(p) == {"threshold", "shingle", "ngram", "num_perm", "seed"} and p["num_perm"] == 128
 
 
 def markdown(report: dict) -> str:
@@ -118,8 +118,9 @@ def markdown(report: dict) -> str:
                          f"{r['bands_x_rows'][0]} x {r['bands_x_rows'][1]} | {r['positives']:,} | {r['removed']:,} | "
                          f"{fmt(r['precision'])} | {fmt(r['recall'])} | {fmt(r['f1'])} |")
     t = report["target"]
-    lines += ["", f"**Target** (injected, char 5-grams, threshold {t['threshold']}, defaults): recall >= {t['want_recall']} "
-              f"and precision >= {t['want_precision']}: recall {fmt(t['recall'])}, precision {fmt(t['precision'])}: "
+    lines += ["", f"**Target** (injected, char 5-grams, threshold {t['threshold']}, defaults): "
+              f"recall >= {t['want_recall']} and precision >= {t['want_precision']}: "
+              f"recall {fmt(t['recall'])}, precision {fmt(t['precision'])}: "
               f"**{'met' if t['met'] else 'not met'}**.", ""]
     lines += ["## Recall per edit kind (injected)", "",
               "| shingle | threshold | " + " | ".join(dedup_truth.KINDS) + " |",
@@ -129,15 +130,15 @@ def markdown(report: dict) -> str:
             cells = [f"{r['recall_by_kind'][k]['recall']:.3f} ({r['recall_by_kind'][k]['positives']})"
                      if k in r["recall_by_kind"] else "" for k in dedup_truth.KINDS]
             lines.append(f"| {r['params']['shingle']} | {r['threshold']} | " + " | ".join(cells) + " |")
+    bands = list(next(r for r in report["runs"] if r["truth"] == "injected")["recall_by_jaccard"])
     lines += ["", "Cells: recall (positive pairs of that kind).", "",
               "## Recall by exact Jaccard of the pair (injected, char 5-grams)", "",
-              "| threshold | " + " | ".join(next(r for r in report["runs"] if r["truth"] == "injected")
-                                          ["recall_by_jaccard"]) + " |",
-              "|---:|" + "---:|" * len(next(r for r in report["runs"] if r["truth"] == "injected")["recall_by_jaccard"])]
+              "| threshold | " + " | ".join(bands) + " |", "|---:|" + "---:|" * len(bands)]
     for r in report["runs"]:
         if r["truth"] == "injected" and is_default(r) and r["params"]["shingle"] == "char":
-            lines.append(f"| {r['threshold']} | " + " | ".join(
-                f"{v['recall']:.3f} ({v['positives']})" if v["positives"] else "" for v in r["recall_by_jaccard"].values()) + " |")
+            cells = [f"{v['recall']:.3f} ({v['positives']})" if v["positives"] else ""
+                     for v in r["recall_by_jaccard"].values()]
+            lines.append(f"| {r['threshold']} | " + " | ".join(cells) + " |")
     head = report["headline_run"]
     lines += ["", "## Misses and wrong removals of the target setting", "",
               f"Missed pairs by exact Jaccard: {head['missed_jaccard_histogram']}; by kind: {head['missed_by_kind']}.",
@@ -147,7 +148,8 @@ def markdown(report: dict) -> str:
     for w in head["wrong_removals"][:15]:
         lines.append(f"- `{w['id']}` removed as a duplicate of `{w['duplicate_of']}`: Jaccard {w['jaccard']}")
     lines += ["", "## Other stage settings (threshold 0.8, char 5-grams)", "",
-              "| truth set | setting | bands x rows | removed | precision | recall | F1 |", "|---|---|---:|---:|---:|---:|---:|"]
+              "| truth set | setting | bands x rows | removed | precision | recall | F1 |",
+              "|---|---|---:|---:|---:|---:|---:|"]
     for r in report["runs"]:
         if r["threshold"] == 0.8 and r["params"]["shingle"] == "char":
             extra = {k: v for k, v in r["params"].items() if k not in ("threshold", "shingle", "ngram", "seed")}

@@ -13,6 +13,7 @@ def test_wheel_contents_and_installed_imports(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("pipeline/runner.py", "pipeline/stages/quality.py", "filters/quality.py",
                    "filters/lexicons/spam_ko.txt", "filters/lexicons/boilerplate_ko.txt",
+                   "pipeline/ingest/blocklist_ko.txt", "pipeline/dedup/minhash.py",
                    "tokenizers_train/__init__.py"):
         assert needed in names, needed
     assert not [n for n in names if n.startswith(("tests/", "examples/", "benchmarks/"))]
@@ -24,6 +25,8 @@ def test_wheel_contents_and_installed_imports(tmp_path):
                    check=True, capture_output=True, timeout=300)
     probe = ("import filters, pipeline, tokenizers_train; from filters.quality import SpamLexiconFilter;"
              "assert SpamLexiconFilter().score('바카라 카지노 토토사이트')['spam_terms'] == 3;"
+             "from pipeline.ingest.urls import UrlFilter;"
+             "assert UrlFilter().reason('https://casino-ko.example/') == 'blocked_url';"
              "print(filters.__file__, pipeline.__file__)")
     # Run from an empty directory with only the installed copy first on the path.
     out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
