@@ -36,13 +36,34 @@ from dedup_truth import ROOT  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_DOCS = 7691
 THRESHOLD = 0.8
-KOPILE_PARAMS = {"threshold": THRESHOLD, "shingle": "char", "ngram": 5, "num_perm": 128, "seed": 1}
+KOPILE_PARAMS = {"threshold": THRESHOLD, "shingle": "char"}  # everything else: the stage's defaults
+
+
+def stage_defaults() -> dict:
+    import inspect
+
+    from pipeline.stages.minhash_dedup import MinhashParams
+
+    return {k: p.default for k, p in inspect.signature(MinhashParams.__init__).parameters.items()
+            if k != "self" and p.default is not None}
+
+
+def kopile_split() -> tuple[int, int, int]:
+    """(num_perm, bands, rows) of the stage at THRESHOLD with its defaults."""
+    from pipeline.dedup.minhash import lsh_params
+
+    d = stage_defaults()
+    return (d["num_perm"], *lsh_params(THRESHOLD, d["num_perm"], d["false_positive_weight"],
+                                       d["false_negative_weight"]))
+
+
+NUM_PERM = 256  # checked against the stage's default in main()
 SETTINGS = {
-    "kopile": "kopile minhash_dedup, defaults (char 5-grams, 128 permutations, 9 x 13, verified)",
+    "kopile": "kopile minhash_dedup, defaults (char 5-grams, 256 permutations, 23 x 11, verified)",
     "kopile-word": "kopile minhash_dedup, word (eojeol) 5-grams, otherwise defaults",
     "datatrove": "datatrove MinhashConfig() defaults, language kor (word 5-grams from its Kiwi tokenizer, "
                  "14 x 8, 64-bit xxhash, no verification)",
-    "datatrove-char": "datatrove with char 5-grams, kopile's normalisation and 9 x 13 buckets",
+    "datatrove-char": "datatrove with char 5-grams, kopile's normalisation and kopile's 23 x 11 buckets",
 }
 
 
@@ -106,9 +127,7 @@ def datatrove_run(shards: Path, out: Path, workers: int, variant: str) -> dict:
         # Its defaults, with the language FineWeb-2 gives Korean (the default, English, needs spaCy).
         config, language = MinhashConfig(), Languages.korean
     else:
-        from pipeline.dedup.minhash import lsh_params
-
-        bands, rows = lsh_params(THRESHOLD, KOPILE_PARAMS["num_perm"])
+        _, bands, rows = kopile_split()
         # kopile's normalisation: lowercase and whitespace only (datatrove also removes
         # punctuation, zeroes digits and strips combining marks after NFD by default).
         norm = TextNormConfig(lowercase=True, norm_whitespace=True, remove_punctuation=False,
@@ -145,9 +164,7 @@ def datatrove_run(shards: Path, out: Path, workers: int, variant: str) -> dict:
         LocalPipelineExecutor(pipeline, tasks=tasks, workers=w, logging_dir=str(out / "logs" / name)).run()
         timings[name] = round(time.perf_counter() - t, 3)
     seconds = time.perf_counter() - started
-    removed = {}
-    kept_of_cluster = {}
-    removed_cluster = {}
+    kept_of_cluster, removed_cluster = {}, {}
     for sub in ("kept", "removed"):
         for path in sorted((out / sub).rglob("*.parquet")):
             t = pq.read_table(path, columns=["id", "cluster"])
@@ -188,22 +205,22 @@ def signatures_run(shards: Path, out: Path, repeat: int) -> dict:
     batch = 1000  # the stage's default batch_rows
 
     def kopile_raw():
-        hasher = MinHasher(128, 1, "char", 5, normalize)
+        hasher = MinHasher(NUM_PERM, 1, "char", 5, normalize)
         for i in range(0, len(texts), batch):
             hasher(texts[i:i + batch])
 
     def kopile_normalized():
-        hasher = MinHasher(128, 1, "char", 5, None)
+        hasher = MinHasher(NUM_PERM, 1, "char", 5, None)
         for i in range(0, len(normalized), batch):
             hasher(normalized[i:i + batch])
 
     def datasketch_raw():
         for t in texts:
-            MinHash(num_perm=128).update_batch([s.encode("utf-8") for s in shingles(normalize(t))])
+            MinHash(num_perm=NUM_PERM).update_batch([s.encode("utf-8") for s in shingles(normalize(t))])
 
     def datasketch_prebuilt():
         for e in encoded:
-            MinHash(num_perm=128).update_batch(e)
+            MinHash(num_perm=NUM_PERM).update_batch(e)
 
     cases = {"kopile MinHasher, raw texts (normalises)": kopile_raw,
              "kopile MinHasher, normalised texts": kopile_normalized,
@@ -416,7 +433,7 @@ def markdown(report: dict) -> str:
     g = report.get("signatures")
     lines += [] if g is None else [
         "", f"## Signatures on one core ({g['documents']:,} documents, {g['shingles']:,} char 5-grams, "
-        f"128 permutations, median of {g['repeats']})", "", "| | seconds | docs/s |", "|---|---:|---:|"]
+        f"{NUM_PERM} permutations, median of {g['repeats']})", "", "| | seconds | docs/s |", "|---|---:|---:|"]
     for n, v in (g or {}).get("docs_per_s", {}).items():
         lines.append(f"| {n} | {g['seconds'][n]:.2f} | {v:,.0f} |")
     if g is not None:
@@ -442,6 +459,8 @@ def versions() -> dict:
 
 
 def main(argv=None) -> None:
+    split = kopile_split()
+    assert split == (NUM_PERM, 23, 11), f"the stage's defaults changed ({split}): update NUM_PERM and SETTINGS"
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=DEFAULT_DOCS,
                         help=f"real documents before variants, as in eval_minhash.py (default {DEFAULT_DOCS})")

@@ -13,7 +13,7 @@ all. Each page's main text and the boilerplate strings put around it are the gro
 
 Every timed setting is one `kopile ingest` command in its own process (Ray is process-wide)
 into a fresh output directory; the repeats are interleaved, so that a noisy neighbour slows
-all settings alike. Quality is measured on the Parquet the 1-worker runs wrote. Writes
+all settings alike. Quality is measured on the Parquet of the first repeat's 1-worker runs. Writes
 benchmarks/results/ingest.json and ingest.md; the WARC files and run outputs stay under
 --work (default build/bench/ingest, ignored by git).
 """
@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter, defaultdict
 from importlib import metadata
 from pathlib import Path
@@ -49,7 +50,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 EXTRACTORS = ("resiliparse", "trafilatura")
 MB = 1e6
 # Bump when the generator changes, so that cached WARC files are rebuilt.
-CORPUS_VERSION = 1
+CORPUS_VERSION = 2
 
 # --- page generator ---------------------------------------------------------------------------
 
@@ -85,7 +86,8 @@ CP949_DECLARATIONS = {
     "header-ksc": ("text/html; charset=ks_c_5601-1987", ""),
     "none": ("text/html", ""),
     # An old server's default label, the page's own <meta> right.
-    "latin1-header": ("text/html; charset=ISO-8859-1", '<meta http-equiv="Content-Type" content="text/html; charset=euc-kr">'),
+    "latin1-header": ("text/html; charset=ISO-8859-1",
+                      '<meta http-equiv="Content-Type" content="text/html; charset=euc-kr">'),
 }
 
 e = html.escape
@@ -157,7 +159,7 @@ def make_sites(rng: random.Random, count: int = 30) -> list[dict]:
                                                   "forum": [" 커뮤니티", "마당", " 게시판"]}[kind][i % 3]
         site = {"name": name, "kind": kind, "domain": f"www.site{i:02d}-{kind}.co.kr",
                 "cookie": rng.random() < 0.5, "comments": rng.random() < 0.7,
-                "sidebar_first": rng.random() < 0.3}
+                "sidebar_first": rng.random() < 0.3, "opaque": i % 2 == 1, "salt": rng.randint(0, 10**6)}
         # Old-style sites are the CP949 ones: spread over the three templates.
         if i in (2, 7, 15, 20, 24, 28):
             site["charset"], site["declared"] = "cp949", cp949.pop(0)
@@ -190,12 +192,16 @@ def content_html(lines: list[str], style: str) -> str:
     if style == "p":
         return "\n".join(f"<h2>{e(x)}</h2>" if heading(x) else f"<p>{e(x)}</p>" for x in lines)
     if style == "div":
-        return "\n".join(f'<div class="se-text-paragraph"><span>{e(x)}</span></div>' for x in lines)
+        return "\n".join(f"<div class='se-text-paragraph'><span>{e(x)}</span></div>" for x in lines)
     return "<br>\n<br>\n".join(e(x) for x in lines)
 
 
 def ul(items: list[str], cls: str, href: str = "#") -> str:
-    return f'<ul class="{cls}">' + "".join(f'<li><a href="{href}">{e(x)}</a></li>' for x in items) + "</ul>"
+    return f"<ul class='{cls}'>" + "".join(f'<li><a href="{href}">{e(x)}</a></li>' for x in items) + "</ul>"
+
+
+def anchors(items: list[str], sep: str, href: str = "#") -> str:
+    return sep.join(f'<a href="{href}">{e(x)}</a>' for x in items)
 
 
 def comments_html(rng, comments: list[str], bp: dict, table: bool = False) -> str:
@@ -243,7 +249,8 @@ def news_page(rng, site, title, lines, others, comments, style):
     popular, hot = rng.sample(others, rng.randint(5, 10)), rng.sample(others, rng.randint(5, 8))
     bp["related"] += related
     bp["sidebar"] += ["많이 본 뉴스", *popular, *hot]
-    date = f"{rng.randint(2017, 2023)}.{rng.randint(1, 12):02d}.{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+    date = (f"{rng.randint(2017, 2023)}.{rng.randint(1, 12):02d}.{rng.randint(1, 28):02d} "
+            f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}")
     sidebar = (f"<aside class='sidebar'><section class='most-viewed'><h3>많이 본 뉴스</h3><ol>"
                + "".join(f"<li><span class='rank'>{i}</span><a href='/news/articleView.html?idxno={rng.randint(1, 10**6)}'>"
                          f"{e(t)}</a></li>" for i, t in enumerate(popular, 1))
@@ -258,7 +265,7 @@ def news_page(rng, site, title, lines, others, comments, style):
                + (comments_html(rng, comments, bp) if site["comments"] else "") + "</article>")
     main = sidebar + article if site["sidebar_first"] else article + sidebar
     body = (cookie_html(site, bp)
-            + f"<header id='header'><div class='top-bar'>{''.join(f'<a href=\"/member\">{x}</a> ' for x in top)}</div>"
+            + f"<header id='header'><div class='top-bar'>{anchors(top, ' ')}</div>"
             f"<div class='logo'><a href='/'><img src='/img/logo.png' alt='{e(site['name'])}'></a></div>"
             f"<nav class='gnb'>{ul(site['menu'], 'menu', '/news/section.html')}</nav></header>"
             f"<div class='breadcrumb'><a href='/'>홈</a> &gt; <a href='#'>{e(section)}</a> &gt; <span>{e(sub)}</span></div>"
@@ -279,7 +286,8 @@ def blog_page(rng, site, title, lines, others, comments, style):
     bp["related"] += prev_next
     tags = [f"#{t}" for t in rng.sample(site["menu"], 3)]
     bp["share"].append("공감" + "".join(tags) + "공유하기URL복사")
-    date = f"{rng.randint(2015, 2023)}. {rng.randint(1, 12)}. {rng.randint(1, 28)}. {rng.randint(0, 23)}:{rng.randint(10, 59)}"
+    date = (f"{rng.randint(2015, 2023)}. {rng.randint(1, 12)}. {rng.randint(1, 28)}. "
+            f"{rng.randint(0, 23)}:{rng.randint(10, 59)}")
     sidebar = (f"<div class='sidebar-left'><div class='profile'><strong>{owner}</strong></div>"
                f"<div class='category'><h4>카테고리</h4><ul><li><a href='#'>{e(bp['sidebar'][0])}</a></li>"
                + "".join(f"<li><a href='#'>{e(c)}</a></li>" for c in categories) + "</ul></div>"
@@ -289,7 +297,7 @@ def blog_page(rng, site, title, lines, others, comments, style):
             f"<h1 class='post-title'>{e(title)}</h1><div class='post-meta'><span>{owner}</span> · <span>{date}</span> "
             f"<a href='#'>URL 복사</a> <a href='#'>이웃추가</a></div>"
             f"<div class='post-content se-main-container'>{content_html(lines, style)}</div>"
-            f"<div class='post-tags'>{' '.join(f'<a href=\"#\">{e(t)}</a>' for t in tags)}</div>"
+            f"<div class='post-tags'>{anchors(tags, ' ')}</div>"
             f"<div class='post-btns'><button>공감 {rng.randint(0, 99)}</button> <button>공유하기</button> "
             f"<button>URL복사</button></div>"
             f"<div class='prev-next'><a href='#'>이전글 {e(prev_next[0])}</a><br><a href='#'>다음글 {e(prev_next[1])}</a></div>"
@@ -297,7 +305,7 @@ def blog_page(rng, site, title, lines, others, comments, style):
     main = sidebar + post if site["sidebar_first"] else post + sidebar
     body = (cookie_html(site, bp)
             + f"<div id='blog-header'><h2 class='blog-title'>{e(site['name'])}</h2>"
-            f"<ul class='blog-menu'>{''.join(f'<li><a href=\"#\">{x}</a></li>' for x in menu)}</ul>"
+            f"{ul(menu, 'blog-menu')}"
             f"<button>이웃추가</button></div><div class='wrap'>{main}</div>" + footer_html(site, bp))
     return body, bp
 
@@ -341,9 +349,42 @@ STYLES = {"news": (["p", "div", "br"], [75, 15, 10]), "blog": (["div", "p", "br"
           "forum": (["br", "p", "div"], [60, 25, 15])}
 
 
+def script(rng) -> str:
+    # Real pages carry kilobytes of inline script (ads, trackers, widgets) the extractor must skip.
+    calls = [f"  w.slot{rng.randint(0, 999)}=googletag.defineSlot('/{rng.randint(10**6, 10**7)}/ko_pc_"
+             f"{rng.choice(['top', 'right', 'mid', 'bottom'])}',[{rng.choice([300, 728, 970])},{rng.choice([90, 250])}],"
+             f"'div-gpt-ad-{rng.randint(10**12, 10**13)}-0').addService(googletag.pubads());"
+             for _ in range(rng.randint(20, 80))]
+    return "<script>(function(w){\n" + "\n".join(calls) + "\n})(window);</script>\n"
+
+
+_SEMANTIC = re.compile(r"<(/?)(?:header|nav|aside|footer|section|article)\b")
+_NAMES = re.compile(r"\b(class|id)='([^']*)'")
+
+
+def opaque(body: str, site: dict) -> str:
+    """The page as many real sites write it: <div>s only, and class names that say nothing
+    (`box03`, `area_r`), so that an extractor cannot go by tag or class names."""
+    names: dict[str, str] = {}
+
+    def rename(match):
+        new = []
+        for token in match.group(2).split():
+            if token not in names:
+                r = random.Random(f"{site['salt']}:{token}")
+                stem = r.choice(["box", "area", "wrap", "cont", "sec", "col", "lst", "bx"])
+                names[token] = f"{stem}{r.randint(1, 99):02d}"
+            new.append(names[token])
+        return f"{match.group(1)}='{' '.join(new)}'"
+    body = _SEMANTIC.sub(lambda m: f"<{m.group(1)}div", body).replace(" itemprop='articleBody'", "")
+    return _NAMES.sub(rename, body)
+
+
 def page(rng, site, index, title, lines, others, comments) -> dict:
     style = rng.choices(*STYLES[site["kind"]])[0]
     body, bp = TEMPLATES[site["kind"]](rng, site, title, lines, others, comments, style)
+    if site["opaque"]:
+        body = opaque(body, site)
     declarations = UTF8_DECLARATIONS if site["charset"] == "utf-8" else CP949_DECLARATIONS
     content_type, meta = declarations[site["declared"]]
     document = (f"<!DOCTYPE html>\n<html lang='ko'>\n<head>\n{meta}\n<title>{e(title)} - {e(site['name'])}</title>\n"
@@ -352,15 +393,24 @@ def page(rng, site, index, title, lines, others, comments) -> dict:
                 f"<link rel='stylesheet' href='/css/common.css?v=20230101'>\n"
                 f"<style>body{{font-family:'Malgun Gothic',sans-serif}} .ad-banner{{margin:8px 0}}</style>\n"
                 f"<script>window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments);}}"
-                f"gtag('config','G-{index:08d}');</script>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+                f"gtag('config','G-{index:08d}');</script>\n{script(rng)}</head>\n<body>\n{body}\n{script(rng)}"
+                f"</body>\n</html>\n")
     # Characters CP949 lacks become numeric references, as a CMS on such a site writes them.
     payload = document.encode(site["charset"], "xmlcharrefreplace")
     paths = {"news": f"/news/articleView.html?idxno={100000 + index}", "blog": f"/post/{index}",
              "forum": f"/bbs/board.php?bo_table=free&wr_id={index}"}
     return {"url": f"https://{site['domain']}{paths[site['kind']]}", "site": site["domain"], "kind": site["kind"],
             "charset": site["charset"], "declared": site["declared"], "style": style, "content_type": content_type,
+            "markup": "opaque" if site["opaque"] else "semantic",
             "title": title, "text": "\n".join(lines), "boilerplate": dict(bp), "html_bytes": len(payload),
             "payload": payload}
+
+
+def warc_headers(url: str, kind: str) -> dict:
+    # Record IDs (the output's `id`) and dates from the URL, not the clock: same seed, same WARC.
+    digest = hashlib.sha256(f"{kind} {url}".encode()).digest()
+    return {"WARC-Record-ID": f"<urn:uuid:{uuid.UUID(bytes=digest[:16])}>",
+            "WARC-Date": f"2024-03-{1 + digest[16] % 28:02d}T{digest[17] % 24:02d}:{digest[18] % 60:02d}:00Z"}
 
 
 def write_warc(path: Path, pages: list[dict]) -> None:
@@ -374,12 +424,14 @@ def write_warc(path: Path, pages: list[dict]) -> None:
             host = p["url"].split("/")[2]
             request = StatusAndHeaders(f"GET /{p['url'].split('/', 3)[3]} HTTP/1.1",
                                        [("Host", host), ("User-Agent", "kopile-bench/1.0")], is_http_request=True)
-            writer.write_record(writer.create_warc_record(p["url"], "request", http_headers=request))
+            writer.write_record(writer.create_warc_record(p["url"], "request", http_headers=request,
+                                                          warc_headers_dict=warc_headers(p["url"], "request")))
             response = StatusAndHeaders("200 OK", [("Content-Type", p["content_type"]),
                                                    ("Content-Length", str(len(p["payload"]))),
                                                    ("Server", "Apache")], protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(p["url"], "response", payload=io.BytesIO(p["payload"]),
-                                                          http_headers=response))
+                                                          http_headers=response,
+                                                          warc_headers_dict=warc_headers(p["url"], "response")))
 
 
 def build_corpus(work: Path, pages: int, files: int, seed: int) -> dict:
@@ -401,7 +453,8 @@ def build_corpus(work: Path, pages: int, files: int, seed: int) -> dict:
     docs = load_documents(pages, rng)
     comments = load_comments(rng)
     sites = make_sites(rng)
-    titles = [t for t, _ in docs]
+    # Headline-like titles for the link lists: Wikipedia's one-word titles read like no headline.
+    titles = [t for t, _ in docs if len(t) >= 10]
     built = []
     for i, (title, lines) in enumerate(docs):
         site = rng.choice(sites)
@@ -420,7 +473,8 @@ def build_corpus(work: Path, pages: int, files: int, seed: int) -> dict:
             "templates": dict(Counter(p["kind"] for p in built)),
             "charsets": dict(Counter(p["charset"] for p in built)),
             "declarations": dict(Counter(f"{p['charset']}:{p['declared']}" for p in built)),
-            "content_styles": dict(Counter(p["style"] for p in built))}
+            "content_styles": dict(Counter(p["style"] for p in built)),
+            "markup": dict(Counter(p["markup"] for p in built))}
     info_path.write_text(json.dumps(info, indent=1))
     return info
 
@@ -562,7 +616,8 @@ def quality(work: Path, extractor: str, truth: list[dict]) -> dict:
         q = page_quality(t, row["text"] if row else None)
         q["charset_right"] = bool(row) and row["charset"] == t["charset"]
         q["lost"] = row is None
-        for key in ("all", f"template:{t['kind']}", f"charset:{t['charset']}", f"content:{t['style']}"):
+        for key in ("all", f"template:{t['kind']}", f"markup:{t['markup']}", f"charset:{t['charset']}",
+                    f"content:{t['style']}"):
             groups[key].append((t, q))
         if q["truth_chars"]:
             worst.append((q["recalled_chars"] / q["truth_chars"], t["url"]))
@@ -642,8 +697,10 @@ def markdown(result: dict) -> str:
         f"{info['pages']:,} generated pages ({', '.join(f'{v} {k}' for k, v in info['templates'].items())}) "
         f"in {info['files']} WARC files, {info['warc_bytes'] / MB:.1f} MB gzipped, {info['html_bytes'] / MB:.1f} MB "
         f"of HTML; {info['charsets'].get('cp949', 0):,} pages in CP949 (declared in a <meta>, in the HTTP header "
-        f"only, as ISO-8859-1, or not at all), the rest UTF-8. Main text from Korean petitions and Wikipedia, "
-        f"comments from movie reviews, seed {info['key']['seed']}.", "",
+        f"only, as ISO-8859-1, or not at all), the rest UTF-8. {info['markup'].get('opaque', 0):,} pages come "
+        f"from sites written in <div>s only with class names that say nothing (`box03`), the rest from sites "
+        f"with HTML5 tags (header, nav, article, aside, footer) and telling class names. Main text from Korean "
+        f"petitions and Wikipedia, comments from movie reviews, seed {info['key']['seed']}.", "",
         f"Machine: {m['nproc']} cores ({m['cpu_model']}), load average {m['load_average_at_start']} at the start; "
         f"kopile {result['git_revision']}, {', '.join(f'{k} {v}' for k, v in result['versions'].items())}.", "",
         f"Timings are medians of {result['repeats']} interleaved run(s), each a fresh `kopile ingest` process "
@@ -651,17 +708,19 @@ def markdown(result: dict) -> str:
         "busy during the run, neighbours included; well above workers/cores means someone else was computing.",
         "", "## Speed", "",
         "| extractor | workers | stage wall s | command wall s | pages/s | WARC MB/s (gzipped) | HTML MB/s "
-        "| task s | speed-up 2 vs 1 | machine busy |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "| task s | task ms/page | speed-up 2 vs 1 | machine busy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key, t in result["timings"].items():
         extractor, workers = key.rsplit("-w", 1)
         speedup = result["speedup_2_vs_1"].get(extractor) if workers == "2" else None
         lines.append(f"| {extractor} | {workers} | {t['wall_seconds']:.2f} | {t['command_seconds']:.2f} | "
                      f"{t['pages_per_second']:.0f} | {t['warc_mb_per_second']:.2f} | {t['html_mb_per_second']:.2f} | "
-                     f"{t['task_seconds']:.2f} | {'' if speedup is None else f'{speedup:.2f}x'} | "
+                     f"{t['task_seconds']:.2f} | {1000 * t['task_seconds'] / info['pages']:.2f} | "
+                     f"{'' if speedup is None else f'{speedup:.2f}x'} | "
                      f"{pct(t['machine_busy_share'])} |")
-    lines += ["", "*stage wall*: the ingest stage's own wall time (run.json); *command wall*: the whole command, "
-              "Ray's start included; MB/s over stage wall.", ""]
+    lines += ["", "*stage wall*: the ingest stage's own wall time (run.json), which includes starting Ray's "
+              "worker processes; *command wall*: the whole command, Python's and Ray's start included; pages/s and "
+              "MB/s over stage wall; *task s*: the ingest tasks' own seconds, summed over workers.", ""]
     if not result["same_output"]:
         lines += ["**Warning: the output differed between runs of the same extractor** "
                   f"({result['output_digests']}).", ""]
@@ -709,6 +768,10 @@ def main() -> None:
     parser.add_argument("--extractors", nargs="+", choices=EXTRACTORS, default=list(EXTRACTORS))
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench" / "ingest")
     args = parser.parse_args()
+    if args.pages < 100:
+        parser.error("--pages must be at least 100: the link lists draw on the other pages' titles")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if 1 not in args.workers:
         parser.error("--workers must include 1: quality is measured on the 1-worker output")
 

@@ -31,11 +31,21 @@ TARGET = {"threshold": 0.8, "shingle": "char", "recall": 0.95, "precision": 0.99
 # Other settings tried at 0.8 on char shingles: the LSH split favouring recall, more
 # permutations, and no verification of candidate pairs (datatrove's behaviour).
 EXTRA = [
-    {"false_positive_weight": 0.1, "false_negative_weight": 0.9},
-    {"num_perm": 256},
-    {"num_perm": 256, "false_positive_weight": 0.1, "false_negative_weight": 0.9},
+    {"num_perm": 128, "false_positive_weight": 0.5, "false_negative_weight": 0.5},  # kopile's first defaults
+    {"num_perm": 128},
+    {"false_positive_weight": 0.5, "false_negative_weight": 0.5},
     {"verify": "none"},
 ]
+
+
+def stage_defaults() -> dict:
+    """The stage's own defaults, read from its parameter signature (not restated here)."""
+    import inspect
+
+    from pipeline.stages.minhash_dedup import MinhashParams
+
+    return {k: p.default for k, p in inspect.signature(MinhashParams.__init__).parameters.items()
+            if k != "self" and p.default is not None}
 LIST_CAP = 300  # missed pairs and wrong removals kept in the JSON per run
 
 
@@ -63,14 +73,14 @@ def evaluate(name: str, shards: Path, truth: dict, settings: list[tuple[float, d
     texts = dedup_truth.read_texts(shards)
     runs = []
     for threshold, params in settings:
-        full = {"threshold": threshold, "shingle": "char", "ngram": 5, "num_perm": 128, "seed": 1, **params}
+        full = {"threshold": threshold, "shingle": "char", **params}
         label = ", ".join(f"{k}={v}" for k, v in full.items())
         print(f"[{name}] {label} ...", flush=True)
         removed, figures = run_stage(shards, work / f"run-{name}", full, args.num_cpus)
         claim_j = dedup_truth.pair_jaccards(list(removed.items()), texts)
         s = dedup_truth.score(removed, truth["pairs"], claim_j, threshold)
-        bands, rows = lsh_params(threshold, full["num_perm"], full.get("false_positive_weight", 0.5),
-                                 full.get("false_negative_weight", 0.5))
+        eff = {**stage_defaults(), **full}
+        bands, rows = lsh_params(threshold, eff["num_perm"], eff["false_positive_weight"], eff["false_negative_weight"])
         s["missed"], s["wrong_removals"] = s["missed"][:LIST_CAP], s["wrong_removals"][:LIST_CAP]
         runs.append({"truth": name, "params": full, "bands_x_rows": [bands, rows], **figures, **s})
         print(f"    P={fmt(s['precision'])} R={fmt(s['recall'])} F1={fmt(s['f1'])} "
@@ -83,8 +93,7 @@ def fmt(x) -> str:
 
 
 def is_default(run: dict) -> bool:
-    p = run["params"]
-    return set(p) == {"threshold", "shingle", "ngram", "num_perm", "seed"} and p["num_perm"] == 128
+    return set(run["params"]) == {"threshold", "shingle"}
 
 
 def markdown(report: dict) -> str:
@@ -107,7 +116,8 @@ def markdown(report: dict) -> str:
         f"{smp['by_source']['petitions']:,} petitions), no edits; truth pairs: every pair among the "
         f"{smp['all_pairs']:,} with exact Jaccard >= {smp['floor']} ({len(smp['pairs'])} pairs, organic re-posts).",
         "",
-        "Stage defaults: num_perm 128, seed 1, verify signature, bands x rows from the threshold.",
+        "Stage defaults: " + ", ".join(f"{k} {v}" for k, v in stage_defaults().items()
+                                        if k not in ("threshold", "partition_mb")) + "; bands x rows from the threshold.",
         "",
         "| truth set | shingle | threshold | bands x rows | positives | removed | precision | recall | F1 |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",

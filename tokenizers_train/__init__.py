@@ -1,1 +1,1 @@
-"""Korean-aware tokenizer training and packing into token streams (issue 5: not built yet)."""
+"""Korean-aware tokenizer training (HF `tokenizers`) and packing of the corpus into token streams."""

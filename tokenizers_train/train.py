@@ -1,0 +1,153 @@
+"""Train a tokenizer from text and save it where `transformers.AutoTokenizer` loads it offline.
+
+Three models, all without an unknown token (every input encodes):
+- `sp_bpe`: BPE over Metaspace words with byte fallback, as Llama and Mistral tokenizers are
+  built in `tokenizers`: spaces become "▁" and stay inside the tokens, characters the
+  vocabulary lacks become <0xNN> byte tokens;
+- `unigram`: the same pre-tokenization and byte fallback with a Unigram model;
+- `bytelevel_bpe`: GPT-2's byte-level BPE (bytes mapped to printable characters).
+
+Korean specifics: NFC only (NFKC would turn compatibility jamo ㅋ into conjoining ᄏ), and
+optionally `kiwi` pre-tokenization, which marks morpheme boundaries inside eojeol before
+training so that merges never cross them (국민|의, 있|다); the saved tokenizer does not need
+Kiwi to encode.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+
+from filters.pii.recognizers import ENTITIES
+
+BOS, EOS, PAD, UNK = "<|bos|>", "<|eos|>", "<|pad|>", "<|unk|>"
+ROLES = ("<|system|>", "<|user|>", "<|assistant|>", "<|end|>")
+PII_TOKENS = tuple(f"<|{e}|>" for e in ENTITIES) + ("<|address|>",)
+SPECIAL_TOKENS = (PAD, BOS, EOS, *ROLES, *dict.fromkeys(PII_TOKENS))
+BYTE_TOKENS = tuple(f"<0x{i:02X}>" for i in range(256))
+MORPHEME_MARK = "\ue000"  # a private-use character: a morpheme boundary while training only
+MODELS = ("sp_bpe", "unigram", "bytelevel_bpe")
+PRETOKENIZERS = ("default", "punct", "digits", "kiwi")
+
+# The chat format of finetuning: role token, text, <|end|>; generation starts after
+# "<|assistant|>". Jinja, as transformers' apply_chat_template expects.
+CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}"
+    "{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}"
+)
+
+
+def _normalizer(fold_width: bool):
+    steps = [normalizers.NFC()]
+    if fold_width:
+        # Full-width ASCII (Ａ１！) to ASCII, and the ideographic space; Hangul untouched.
+        steps += [normalizers.Replace(chr(c), chr(c - 0xFEE0)) for c in range(0xFF01, 0xFF5F)]
+        steps.append(normalizers.Replace("\u3000", " "))
+    return normalizers.Sequence(steps)
+
+
+def _pre_tokenizer(model: str, pretokenize: str, training: bool):
+    steps = []
+    if training and pretokenize == "kiwi":
+        steps.append(pre_tokenizers.Split(MORPHEME_MARK, behavior="removed"))
+    if pretokenize == "digits":
+        steps.append(pre_tokenizers.Digits(individual_digits=True))
+    if pretokenize == "punct":
+        steps.append(pre_tokenizers.Punctuation(behavior="isolated"))
+    if model == "bytelevel_bpe":
+        steps.append(pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True))
+    else:
+        # No "▁" prepended to a text, unlike Llama: Metaspace skips it where a text starts
+        # with a space and adds one after every special token, and the decoder cannot tell
+        # which leading space to strip. Without it, decoding is exact.
+        steps.append(pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="never", split=True))
+    return pre_tokenizers.Sequence(steps) if len(steps) > 1 else steps[0]
+
+
+def build(model: str = "sp_bpe", vocab_size: int = 32000, pretokenize: str = "default",
+          fold_width: bool = False, min_frequency: int = 2) -> tuple[Tokenizer, object]:
+    """An untrained tokenizer and its trainer."""
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+    if pretokenize not in PRETOKENIZERS:
+        raise ValueError(f"pretokenize must be one of {PRETOKENIZERS}, not {pretokenize!r}")
+    specials = list(SPECIAL_TOKENS)
+    if model == "bytelevel_bpe":
+        tok = Tokenizer(models.BPE())
+        tok.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=specials,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    else:
+        tok = Tokenizer(models.BPE(byte_fallback=True) if model == "sp_bpe" else models.Unigram([], byte_fallback=True))
+        tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()])
+        # The byte tokens go in as specials so that the trainer reserves them; `finish` then
+        # turns them into ordinary vocabulary (text "<0x41>" must encode as text, not a byte).
+        kwargs = dict(vocab_size=vocab_size, special_tokens=specials + list(BYTE_TOKENS), show_progress=False)
+        if model == "sp_bpe":
+            trainer = trainers.BpeTrainer(min_frequency=min_frequency, limit_alphabet=4000, **kwargs)
+        else:
+            # The Unigram lattice needs an unknown id to exist even where byte fallback means it
+            # is never emitted (tested: no input encodes to it).
+            kwargs["special_tokens"].insert(len(SPECIAL_TOKENS), UNK)
+            trainer = trainers.UnigramTrainer(max_piece_length=16, unk_token=UNK, **kwargs)
+    tok.normalizer = _normalizer(fold_width)
+    tok.pre_tokenizer = _pre_tokenizer(model, pretokenize, training=True)
+    return tok, trainer
+
+
+def finish(tok: Tokenizer, model: str, pretokenize: str) -> Tokenizer:
+    """The trained tokenizer for use: the encoding pre-tokenizer, byte tokens as vocabulary."""
+    tok.pre_tokenizer = _pre_tokenizer(model, pretokenize, training=False)
+    data = json.loads(tok.to_str())
+    data["added_tokens"] = [t for t in data["added_tokens"] if t["content"] not in BYTE_TOKENS]
+    if model != "bytelevel_bpe":
+        data["model"]["byte_fallback"] = True  # the Unigram trainer builds a model without it
+    if model == "unigram":
+        # The trainer scores reserved pieces 0, the best score there is: the lattice would then
+        # read a literal "<0x41>" in a text as the byte A. Scored below every learned piece,
+        # byte pieces are only used where nothing else covers a character.
+        floor = min(score for piece, score in data["model"]["vocab"] if piece not in BYTE_TOKENS) - 100
+        data["model"]["vocab"] = [[p, floor if p in BYTE_TOKENS else s] for p, s in data["model"]["vocab"]]
+    return Tokenizer.from_str(json.dumps(data, ensure_ascii=False))
+
+
+def train(texts: Iterable[str], model: str = "sp_bpe", vocab_size: int = 32000, pretokenize: str = "default",
+          fold_width: bool = False, min_frequency: int = 2) -> Tokenizer:
+    tok, trainer = build(model, vocab_size, pretokenize, fold_width, min_frequency)
+    tok.train_from_iterator(texts, trainer=trainer)
+    return finish(tok, model, pretokenize)
+
+
+def save(tok: Tokenizer, directory: str | Path, model_max_length: int = 4096) -> Path:
+    """tokenizer.json plus the files `AutoTokenizer.from_pretrained(directory)` reads."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tok.save(str(directory / "tokenizer.json"))
+    specials = {"bos_token": BOS, "eos_token": EOS, "pad_token": PAD}
+    extra = [t for t in SPECIAL_TOKENS if t not in specials.values()]
+    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": model_max_length,
+              "clean_up_tokenization_spaces": False, "add_bos_token": False, "add_eos_token": False,
+              "chat_template": CHAT_TEMPLATE, "additional_special_tokens": extra, **specials}
+    (directory / "tokenizer_config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n",
+                                                    encoding="utf-8")
+    (directory / "special_tokens_map.json").write_text(
+        json.dumps({**specials, "additional_special_tokens": extra}, ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8")
+    return directory
+
+
+def kiwi_marked(texts: Iterable[str]) -> Iterator[str]:
+    """Texts with MORPHEME_MARK between the morphemes of each eojeol (the text is unchanged
+    otherwise): what the `kiwi` pre-tokenization trains on."""
+    from filters.text import LazyKiwi
+
+    kiwi = LazyKiwi().get()
+    for text in texts:
+        cuts = set()
+        for token in kiwi.tokenize(text):
+            if 0 < token.start < len(text) and not text[token.start - 1].isspace() and not text[token.start].isspace():
+                cuts.add(token.start)
+        yield "".join(MORPHEME_MARK + ch if i in cuts else ch for i, ch in enumerate(text)) if cuts else text
