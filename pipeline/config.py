@@ -154,6 +154,7 @@ class BlockConfig(BaseModel):
     domain_files: list[str] = []
     url_patterns: list[str] = []
     pattern_files: list[str] = []
+    host_patterns: list[str] = []
     defaults: bool = True
 
 

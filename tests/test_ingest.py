@@ -162,9 +162,9 @@ def test_a_record_shorter_than_its_declared_length(ray_session, tmp_path):
     for src, url in zip(kept.column("source").to_pylist(), kept.column("url").to_pylist()):
         by_file.setdefault(os.path.basename(src), []).append(url)
     assert by_file["lying-gz.warc.gz"] == ["https://site.example.kr/0", "https://site.example.kr/2"]
-    assert stage["removed_by_reason"]["bad_length"] == 1
-    # Uncompressed: the lying record swallows what follows; reading resumes at the next header.
-    assert "https://site.example.kr/0" in by_file["lying.warc"]
+    # Uncompressed, the lying record runs into the next one: reading resumes at its header.
+    assert by_file["lying.warc"] == ["https://site.example.kr/0", "https://site.example.kr/2"]
+    assert stage["removed_by_reason"] == {"bad_length": 2}
     assert stage["rows_in"] == stage["kept"] + stage["removed"]
 
 
@@ -295,3 +295,35 @@ def test_truncated_jsonl_gzip_keeps_the_lines_before(ray_session, tmp_path):
     assert stage["removed_by_reason"] == {"truncated_stream": 1}
     kept = read_dir(tmp_path / "out" / "00_ingest" / "kept")
     assert kept.column("offset").to_pylist() == list(range(1, stage["kept"] + 1)) and stage["kept"] > 100
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("https://totosite-best.com/event", "blocked_url"),
+    ("https://toto.example.com/", "blocked_url"),
+    ("https://best-casino777.net/", "blocked_url"),
+    ("https://www.totoro.co.kr/", None),
+    ("https://adulteducation.go.kr/", None),
+    ("https://www.slotkin.com/", None),
+    ("https://science.example.kr/sextant.html", None),
+    ("https://sex-shop.example/", "blocked_url"),
+])
+def test_default_block_list_words_are_whole_host_parts(url, reason):
+    assert UrlFilter().reason(url) == reason
+
+
+def test_single_member_gzip_and_zstd_warc_stream_every_record(ray_session, tmp_path):
+    import zstandard
+
+    d = tmp_path / "dumps"
+    d.mkdir()
+    plain = write_warc(tmp_path / "all.warc", _pages(30), gz=False).read_bytes()
+    (d / "whole.warc.gz").write_bytes(gzip.compress(plain))  # `gzip file.warc`: one member
+    (d / "whole2.warc.zst").write_bytes(zstandard.ZstdCompressor().compress(plain))
+    summary = ingest(d, tmp_path / "out", max_record_mb=1)
+    stage = summary["stages"][0]
+    assert stage["kept"] == 60 and stage["removed"] == 0 and stage["skipped_records"] == {"warcinfo": 2}
+
+
+def test_a_utf8_page_labelled_latin1_is_read_as_utf8():
+    assert decode("안녕하세요 반갑습니다".encode("utf-8"), "iso-8859-1") == ("안녕하세요 반갑습니다", "utf-8")
+    assert decode("café".encode("latin-1"), "iso-8859-1") == ("café", "cp1252")

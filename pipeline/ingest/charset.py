@@ -60,7 +60,13 @@ def decode(body: bytes, declared: str | None = None) -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError):
             continue
         if name == "cp1252":
-            # Latin-1 is the classic wrong label of CP949 pages: every byte decodes, as mojibake.
+            # Latin-1 is the classic wrong label (a server default): every byte decodes, as
+            # mojibake. Valid multi-byte UTF-8 does not occur by chance in Latin-1 text, and
+            # CP949 that reads as Hangul is Korean.
+            try:
+                return body.decode("utf-8"), "utf-8"
+            except UnicodeDecodeError:
+                pass
             korean = _as_korean(body)
             if korean is not None:
                 return korean, "cp949"

@@ -48,49 +48,122 @@ def open_stream(path: str):
 
 # --- WARC and WET ------------------------------------------------------------------------
 
-def gzip_members(path: str, max_bytes: int):
-    """(offset, decompressed bytes, None) per gzip member, or (offset, None, reason) for a
-    member that is corrupt (then reading resumes at the next gzip header), truncated, or larger
-    than max_bytes decompressed (its content is dropped as it streams)."""
+class GzipMember(io.RawIOBase):
+    """One gzip member of a file, decompressed as it is read. Afterwards `state` says how it
+    ended: "eof" (complete), "truncated" (the file ended first) or "corrupt"; `consumed` is
+    its compressed size and `rest` the bytes read past it (the next member's start)."""
+
+    def __init__(self, f, head: bytes):
+        self.f, self.pending = f, head
+        self.d = zlib.decompressobj(31)
+        self.buffer = b""
+        self.state, self.consumed, self.rest = None, 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, out) -> int:
+        while not self.buffer and self.state is None:
+            data = self.pending or self.f.read(CHUNK)
+            self.pending = b""
+            if not data:
+                self.state = "truncated"
+                break
+            try:
+                self.buffer = self.d.decompress(data)
+            except zlib.error:
+                self.state = "corrupt"
+                break
+            self.consumed += len(data) - len(self.d.unused_data)
+            if self.d.eof:
+                self.state, self.rest = "eof", self.d.unused_data
+        n = min(len(out), len(self.buffer))
+        out[:n] = self.buffer[:n]
+        self.buffer = self.buffer[n:]
+        return n
+
+    def drain(self) -> None:
+        while self.read(CHUNK):
+            pass
+
+
+def _records(stream, offset_of, wet: bool, max_bytes: int, damaged=lambda: False):
+    """Events for the records of an uncompressed WARC stream (warcio parses them). A record
+    cut short because the stream itself broke (`damaged()`) is left to the caller's event."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    wanted = "conversion" if wet else "response"
+    iterator = ArchiveIterator(stream, check_digests=False)
+    for record in iterator:
+        if record.rec_type != wanted:
+            yield "skip", record.rec_type
+            continue
+        payload = record.content_stream().read(max_bytes + 1)
+        fields = _warc_fields(record, payload)
+        fields["offset"] = offset_of(iterator)
+        if len(payload) > max_bytes:
+            fields.update(reason="record_too_large", payload=None)
+            yield "bad", fields
+            continue
+        record.raw_stream.read()
+        # The record's block ended before its declared Content-Length: a cut or lying record.
+        if getattr(record.raw_stream, "limit", 0) > 0:
+            if damaged():
+                return
+            fields.update(reason="bad_length", payload=None)
+            yield "bad", fields
+            continue
+        yield "doc", fields
+
+
+def read_warc(path: str, wet: bool = False, max_record_mb: int = 64):
+    max_bytes = max_record_mb << 20
+    name = path.lower()
+    if name.endswith(".gz"):
+        yield from _read_gzip_warc(path, wet, max_bytes)
+    elif name.endswith((".zst", ".zstd")):
+        # A zstd stream has no member boundaries to resume at: a broken one ends the file.
+        stream = open_stream(path)
+        try:
+            yield from _records(stream, lambda it: it.offset, wet, max_bytes)
+        except Exception as e:
+            yield "bad", {"offset": -1, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
+        finally:
+            stream.close()
+    else:
+        yield from _read_plain_warc(path, wet, max_bytes)
+
+
+def _read_gzip_warc(path: str, wet: bool, max_bytes: int):
+    """Member by member, each streamed through warcio: per-record members (the WARC standard)
+    and whole-file gzip alike. A corrupt member is skipped to the next gzip header; the
+    records of a truncated or corrupt member read before the damage are kept."""
     with open(path, "rb") as f:
-        offset = 0
-        pending = f.read(CHUNK)
-        while pending:
-            if not pending.startswith(GZIP_MAGIC):
-                yield offset, None, "corrupt_gzip"
-                offset, pending = _resync(f, offset + 1, pending[1:])
+        offset, head = 0, f.read(CHUNK)
+        while head:
+            if not head.startswith(GZIP_MAGIC):
+                yield "bad", {"offset": offset, "reason": "corrupt_gzip"}
+                offset, head = _resync(f, offset + 1, head[1:])
                 continue
-            d = zlib.decompressobj(31)
-            out, size, consumed, reason = [], 0, 0, None
-            data = pending
-            while True:
-                try:
-                    chunk = d.decompress(data)
-                except zlib.error:
-                    reason = "corrupt_gzip"
-                    break
-                consumed += len(data) - len(d.unused_data)
-                size += len(chunk)
-                if size > max_bytes:
-                    reason, out = "record_too_large", []
-                elif reason is None:
-                    out.append(chunk)
-                if d.eof:
-                    pending = d.unused_data
-                    break
-                data = f.read(CHUNK)
-                if not data:
-                    reason, pending = "truncated_gzip", b""
-                    break
-            if reason == "corrupt_gzip":
-                yield offset, None, reason
+            member = GzipMember(f, head)
+            try:
+                yield from _records(io.BufferedReader(member, CHUNK), lambda it, o=offset: o, wet, max_bytes,
+                                    lambda: member.state in ("truncated", "corrupt"))
+                member.drain()
+            except Exception as e:  # warcio: ArchiveLoadFailed, StatusAndHeadersParserException, ...
+                if member.state is None:
+                    yield "bad", {"offset": offset, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
+                    member.drain()
+            if member.state == "truncated":
+                yield "bad", {"offset": offset, "reason": "truncated_gzip"}
+                return
+            if member.state == "corrupt":
+                yield "bad", {"offset": offset, "reason": "corrupt_gzip"}
                 f.seek(offset + 1)
-                offset, pending = _resync(f, offset + 1, f.read(CHUNK))
+                offset, head = _resync(f, offset + 1, f.read(CHUNK))
                 continue
-            yield offset, (None if reason else b"".join(out)), reason
-            offset += consumed
-            if len(pending) < CHUNK // 2:
-                pending += f.read(CHUNK)
+            offset += member.consumed
+            head = member.rest if len(member.rest) >= 3 else member.rest + f.read(CHUNK)
 
 
 def _resync(f, offset: int, data: bytes):
@@ -121,67 +194,30 @@ def _warc_fields(record, payload: bytes | None) -> dict:
     }
 
 
-def _records(stream, offset: int, wet: bool):
-    from warcio.archiveiterator import ArchiveIterator
-
-    wanted = "conversion" if wet else "response"
-    for record in ArchiveIterator(stream, check_digests=False):
-        if record.rec_type != wanted:
-            yield "skip", record.rec_type
-            continue
-        payload = record.content_stream().read()
-        record.raw_stream.read()
-        fields = _warc_fields(record, payload)
-        fields["offset"] = offset
-        # The record's block ended before its declared Content-Length: a cut or lying record.
-        if getattr(record.raw_stream, "limit", 0) > 0:
-            fields.update(reason="bad_length")
-            yield "bad", fields
-            continue
-        yield "doc", fields
-
-
-def read_warc(path: str, wet: bool = False, max_record_mb: int = 64):
-    max_bytes = max_record_mb << 20
-    if path.lower().endswith(".gz"):
-        for offset, data, reason in gzip_members(path, max_bytes):
-            if reason:
-                yield "bad", {"offset": offset, "reason": reason}
-                continue
-            try:
-                yield from _records(io.BytesIO(data), offset, wet)
-            except Exception as e:  # warcio: ArchiveLoadFailed, StatusAndHeadersParserException, ...
-                yield "bad", {"offset": offset, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
-        return
-    yield from _read_plain_warc(path, wet)
-
-
-def _read_plain_warc(path: str, wet: bool):
-    """Uncompressed WARC: after a record that cannot be parsed, go on at the next line that
-    starts a WARC header."""
-    from warcio.archiveiterator import ArchiveIterator
-
+def _read_plain_warc(path: str, wet: bool, max_bytes: int):
+    """Uncompressed WARC: after a record that cannot be parsed, or one whose Content-Length
+    runs past what follows it, go on at the next line that starts a WARC header."""
     with open(path, "rb") as f:
         start = 0
-        while True:
+        while start is not None:
             f.seek(start)
-            iterator = ArchiveIterator(f, check_digests=False)
-            wanted = "conversion" if wet else "response"
+            failed_at = [start]
+
+            def offset_of(it, base=start):
+                failed_at[0] = base + it.offset
+                return base + it.get_record_offset()
+
             try:
-                for record in iterator:
-                    if record.rec_type != wanted:
-                        yield "skip", record.rec_type
-                        continue
-                    fields = _warc_fields(record, record.content_stream().read())
-                    fields["offset"] = start + iterator.get_record_offset()
-                    yield "doc", fields
-                return
-            except Exception as e:
-                failed = start + (iterator.offset or 0)
-                yield "bad", {"offset": failed, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
-                start = _next_warc_header(f, failed + 1)
-                if start is None:
+                for kind, fields in _records(f, offset_of, wet, max_bytes):
+                    yield kind, fields
+                    if kind == "bad" and fields["reason"] == "bad_length":
+                        failed_at[0] = fields["offset"]
+                        break
+                else:
                     return
+            except Exception as e:
+                yield "bad", {"offset": failed_at[0], "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
+            start = _next_warc_header(f, failed_at[0] + 1)
 
 
 def _next_warc_header(f, offset: int) -> int | None:

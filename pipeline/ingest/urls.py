@@ -23,12 +23,13 @@ def _read_list(text: str) -> list[str]:
 
 class UrlFilter:
     """Blocks a URL whose host is a listed domain or a subdomain of one (`blocked_domain`), or
-    that matches a listed pattern (`blocked_url`). `defaults` adds the shipped Korean list
-    (gambling and adult hosts and URL words); lists in files have one entry per line."""
+    that matches a listed pattern (`blocked_url`: URL patterns over the whole URL, host patterns
+    over the host). `defaults` adds the shipped Korean list (gambling and adult hosts and URL
+    words); lists in files have one entry per line."""
 
     def __init__(self, domains: list[str] = (), domain_files: list[str] = (), url_patterns: list[str] = (),
-                 pattern_files: list[str] = (), defaults: bool = True):
-        domains, patterns = list(domains), list(url_patterns)
+                 pattern_files: list[str] = (), host_patterns: list[str] = (), defaults: bool = True):
+        domains, patterns, hosts = list(domains), list(url_patterns), list(host_patterns)
         for f in domain_files:
             domains += _read_list(Path(f).read_text(encoding="utf-8"))
         for f in pattern_files:
@@ -37,14 +38,10 @@ class UrlFilter:
             shipped = resources.files("pipeline.ingest").joinpath("blocklist_ko.txt").read_text(encoding="utf-8")
             for entry in _read_list(shipped):
                 kind, _, value = entry.partition(" ")
-                (domains if kind == "domain" else patterns).append(value.strip())
+                {"domain": domains, "host": hosts, "pattern": patterns}[kind].append(value.strip())
         self.domains = {d.lower().lstrip(".") for d in domains}
-        for i, p in enumerate(patterns):
-            try:
-                re.compile(p)
-            except re.error as e:
-                raise ValueError(f"url pattern {i} {p!r} is not a valid regular expression: {e}") from None
-        self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
+        self.pattern = _compile(patterns, "url pattern")
+        self.host_pattern = _compile(hosts, "host pattern")
 
     def reason(self, url: str | None) -> str | None:
         host = domain_of(url)
@@ -52,6 +49,17 @@ class UrlFilter:
             parts = host.split(".")
             if any(".".join(parts[i:]) in self.domains for i in range(len(parts))):
                 return "blocked_domain"
+        if host and self.host_pattern is not None and self.host_pattern.search(host):
+            return "blocked_url"
         if url and self.pattern is not None and self.pattern.search(url):
             return "blocked_url"
         return None
+
+
+def _compile(patterns: list[str], what: str):
+    for i, p in enumerate(patterns):
+        try:
+            re.compile(p)
+        except re.error as e:
+            raise ValueError(f"{what} {i} {p!r} is not a valid regular expression: {e}") from None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
