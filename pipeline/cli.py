@@ -79,6 +79,54 @@ def _ingest(args) -> int:
     return status
 
 
+def _train_tokenizer(args) -> int:
+    from pipeline.config import ConfigError, load_tokenizer_config
+    from pipeline.runner import init_ray, parallel
+    from tokenizers_train.run import train_tokenizer
+
+    try:
+        config = load_tokenizer_config(args.config, {"output": args.out, "input": args.input})
+    except ConfigError as e:
+        print(f"kopile: config error: {e}", file=sys.stderr)
+        return 2
+    try:
+        if config.pretokenize == "kiwi":
+            init_ray(args.ray_address, args.num_cpus)
+        report = train_tokenizer(config, parallel)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    print(f"tokenizer: {config.output}  ({config.model}, {report['vocab_size']:,} tokens, trained on "
+          f"{report['documents']:,} documents / {report['characters']:,} characters in "
+          f"{report['seconds']['total']:.1f} s)")
+    return 0
+
+
+def _tokenize(args) -> int:
+    from pipeline.config import ConfigError, load_pack_config
+    from pipeline.runner import Packer, RunFailed
+
+    try:
+        config = load_pack_config(args.config, {"output": args.out, "input": args.input})
+    except ConfigError as e:
+        print(f"kopile: config error: {e}", file=sys.stderr)
+        return 2
+    try:
+        meta = Packer(config, progress=False if args.no_progress else None).run(args.ray_address, args.num_cpus)
+    except RunFailed as e:
+        print(f"kopile: {e}:", file=sys.stderr)
+        for line in e.errors:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError, RuntimeError, ConnectionError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    t = meta["totals"]
+    print(f"token streams: {config.output}  (train {t['train']['documents']:,} documents / {t['train']['tokens']:,} "
+          f"tokens, val {t['val']['documents']:,} / {t['val']['tokens']:,}; {meta['dtype']})")
+    return 0
+
+
 def _common(parser) -> None:
     parser.add_argument("--out", help="output directory (overrides `output` in the config)")
     parser.add_argument("--input", help="input directory, file or glob (overrides `input` in the config)")
@@ -100,6 +148,14 @@ def main(argv=None) -> int:
     ingest.add_argument("config", help="YAML ingest configuration")
     _common(ingest)
     ingest.set_defaults(func=_ingest)
+    tok = sub.add_parser("train-tokenizer", help="train a Korean-aware tokenizer on Parquet shards")
+    tok.add_argument("config", help="YAML tokenizer configuration")
+    _common(tok)
+    tok.set_defaults(func=_train_tokenizer)
+    pack = sub.add_parser("tokenize", help="encode shards into packed token streams (numpy.memmap)")
+    pack.add_argument("config", help="YAML tokenize configuration")
+    _common(pack)
+    pack.set_defaults(func=_tokenize)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -178,14 +178,65 @@ class IngestConfig(BaseModel):
     block: BlockConfig = BlockConfig()
 
 
-def parse_ingest_config(data: Any, source: str = "<config>") -> IngestConfig:
+class TokenizerConfig(BaseModel):
+    """`kopile train-tokenizer`: which shards, which model, where the tokenizer goes."""
+    model_config = _STRICT
+
+    input: str | list[str]
+    output: str
+    text_column: str = "text"
+    model: Literal["sp_bpe", "unigram", "bytelevel_bpe"] = "sp_bpe"
+    vocab_size: int = Field(32000, ge=512, le=1_000_000)
+    pretokenize: Literal["default", "punct", "digits", "kiwi"] = "default"
+    fold_width: bool = False
+    min_frequency: int = Field(2, ge=1)
+    max_chars: int | None = Field(None, ge=1)  # train on the first this many characters only
+    model_max_length: int = Field(4096, ge=1)
+
+
+class PackConfig(BaseModel):
+    """`kopile tokenize`: encode shards with a trained tokenizer into packed token streams."""
+    model_config = _STRICT
+
+    input: str | list[str]
+    tokenizer: str
+    output: str
+    text_column: str = "text"
+    id_column: str = "id"
+    val_fraction: float = Field(0.01, ge=0, lt=1)
+    seed: int = 0
+    shuffle: bool = False
+    batch_rows: int = Field(1000, ge=1)
+
+
+def parse_pack_config(data: Any, source: str = "<config>") -> PackConfig:
+    return _parse(PackConfig, data, source)
+
+
+def load_pack_config(path: str | Path, overrides: dict | None = None) -> PackConfig:
+    return parse_pack_config(_load_yaml(Path(path), overrides), str(path))
+
+
+def _parse(model: type[BaseModel], data: Any, source: str):
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the config must be a mapping of keys, got {type(data).__name__}")
     try:
-        return IngestConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(f"{source}: " + "; ".join(_describe(err, IngestConfig, "") for err in e.errors())) from None
+        raise ConfigError(f"{source}: " + "; ".join(_describe(err, model, "") for err in e.errors())) from None
+
+
+def parse_ingest_config(data: Any, source: str = "<config>") -> IngestConfig:
+    return _parse(IngestConfig, data, source)
 
 
 def load_ingest_config(path: str | Path, overrides: dict | None = None) -> IngestConfig:
     return parse_ingest_config(_load_yaml(Path(path), overrides), str(path))
+
+
+def parse_tokenizer_config(data: Any, source: str = "<config>") -> TokenizerConfig:
+    return _parse(TokenizerConfig, data, source)
+
+
+def load_tokenizer_config(path: str | Path, overrides: dict | None = None) -> TokenizerConfig:
+    return parse_tokenizer_config(_load_yaml(Path(path), overrides), str(path))

@@ -232,6 +232,15 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
     return ray
 
 
+def parallel(fn, arglists) -> list:
+    """fn(*args) for each args, as Ray tasks of one core each, results in order: for the steps
+    of a global stage's decision and other fan-outs that need no manifest of their own."""
+    import ray
+
+    task = ray.remote(num_cpus=1, max_retries=0)(fn)
+    return ray.get([task.remote(*args) for args in arglists])
+
+
 class Runner:
     def __init__(self, config: Config, progress: bool | None = None, log=print):
         self.config = config
@@ -359,12 +368,6 @@ class Runner:
                                    run.text_column, run.id_column, run.batch_rows)
                      for name, source in shards if not (keys_dir / name).is_file()])
             readable = [(name, keys_dir / name) for name, _ in shards if (keys_dir / name).is_file()]
-
-            def parallel(fn, arglists):
-                """Runs fn(*args) for each args as Ray tasks, one core each; for a stage's decide."""
-                task = ray.remote(num_cpus=1, max_retries=0)(fn)
-                return ray.get([task.remote(*args) for args in arglists])
-
             stage = _stage(spec, run.text_column)
             for name, table in stage.decide(readable, work, parallel).items():
                 io.write_table_atomic(decisions_dir / name, table)
@@ -480,3 +483,78 @@ class Ingester:
         if errors:
             raise RunFailed(f"{len(errors)} input file(s) failed", errors)
         return summary
+
+
+# --- packed token streams ---------------------------------------------------------------------
+
+class Packer:
+    """Shards to packed token streams: one Ray task per shard, `tokens.json` as the manifest
+    (a re-run skips the shards recorded there whose files exist)."""
+
+    def __init__(self, config, progress: bool | None = None):
+        self.config = config
+        self.out = Path(config.output)
+        self.progress = progress
+
+    def run(self, ray_address: str | None = None, num_cpus: int | None = None) -> dict:
+        from tokenizers import Tokenizer
+
+        from tokenizers_train.pack import SPLITS, dtype_for, pack_shard
+        from tokenizers_train.train import EOS
+
+        c = self.config
+        tok_file = Path(c.tokenizer) / "tokenizer.json"
+        if not tok_file.is_file():
+            raise FileNotFoundError(f"{c.tokenizer}: no tokenizer.json (train one with `kopile train-tokenizer`)")
+        tok = Tokenizer.from_file(str(tok_file))
+        if tok.token_to_id(EOS) is None:
+            raise ValueError(f"{tok_file}: has no {EOS} token to end documents with")
+        shards = io.list_shards(c.input)
+        names = [name.removesuffix(".parquet") for name, _ in shards]
+        settings = c.model_dump()
+        fp = hashlib.sha256(json.dumps({**{k: v for k, v in settings.items() if k not in ("input", "output",
+                                                                                         "tokenizer")},
+                                        "tokenizer": hashlib.sha256(tok_file.read_bytes()).hexdigest()},
+                                       sort_keys=True).encode()).hexdigest()[:16]
+        meta_path = self.out / "tokens.json"
+        meta = io.read_json(meta_path, None) or {"fingerprint": fp, "entries": {}}
+        if meta.get("fingerprint") != fp:
+            raise RuntimeError(f"{self.out} holds token streams of another tokenizer or settings "
+                               f"(fingerprint {meta.get('fingerprint')} != {fp}); use a new output directory")
+        meta.update(dtype=dtype_for(tok.get_vocab_size()).str, vocab_size=tok.get_vocab_size(),
+                    eos_id=tok.token_to_id(EOS), tokenizer=str(Path(c.tokenizer).resolve()), settings=settings,
+                    shards=names, fingerprint=fp)
+        for split in SPLITS:
+            (self.out / split).mkdir(parents=True, exist_ok=True)
+            io.remove_stale_tmp(self.out / split)
+        todo = [(name, str(path)) for name, (_, path) in zip(names, shards)
+                if not (meta["entries"].get(name, {}).get("status") == "ok"
+                        and all((self.out / s / f"{name}{x}").is_file() for s in SPLITS for x in (".bin", ".idx")))]
+        ray = init_ray(ray_address, num_cpus)
+        wall = time.perf_counter()
+        remote = ray.remote(num_cpus=1, max_retries=0)(pack_shard)
+        pending = {remote.remote(str(Path(c.tokenizer)), path, name, str(self.out), c.text_column, c.id_column,
+                                 c.val_fraction, c.seed, c.shuffle, c.batch_rows): name for name, path in todo}
+        bar = _progress("tokenize", len(names), len(names) - len(todo), self.progress)
+        errors = []
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            name = pending.pop(ready[0])
+            try:
+                meta["entries"][name] = ray.get(ready[0])
+            except Exception as e:  # a bad shard is reported by name; the others go on
+                errors.append(f"{name}: {str(e).splitlines()[-1]}")
+                meta["entries"][name] = {"status": "error", "error": errors[-1]}
+            meta["entries"] = dict(sorted(meta["entries"].items()))
+            io.write_json_atomic(meta_path, meta)
+            bar.update(1)
+        bar.close()
+        entries = [meta["entries"][n] for n in names]
+        ok = [e for e in entries if e["status"] == "ok"]
+        meta["totals"] = {s: {"documents": sum(e[s]["documents"] for e in ok), "tokens": sum(e[s]["tokens"] for e in ok)}
+                          for s in SPLITS}
+        meta["wall_seconds"] = round(time.perf_counter() - wall, 3)
+        io.write_json_atomic(meta_path, meta)
+        if errors:
+            raise RunFailed(f"{len(errors)} shard(s) failed", errors)
+        return meta

@@ -1,0 +1,89 @@
+"""Packed token streams: what went in comes out of the memmap; splits and files deterministic."""
+import json
+import subprocess
+import sys
+import unicodedata
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, read_dir, write_shard
+from pipeline.config import parse_pack_config
+from pipeline.runner import Packer
+from tokenizers_train import train as T
+from tokenizers_train.pack import TokenStream
+
+
+@pytest.fixture(scope="module")
+def tokenizer_dir(sample_dir, tmp_path_factory):
+    texts = [t for t in read_dir(sample_dir).column("text").to_pylist() if t]
+    return T.save(T.train(texts, "sp_bpe", vocab_size=1500), tmp_path_factory.mktemp("tok") / "tok")
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    d = tmp_path_factory.mktemp("packin")
+    docs = [f"{i}번째 문서입니다. 국민의 권리와 의무 😀 {'가나다' * (i % 7)}" for i in range(300)]
+    docs[5] = ""
+    docs[6] = None
+    for s in range(3):
+        write_shard(d / f"s{s}.parquet", docs[s::3], id=[f"d{i}" for i in range(s, 300, 3)])
+    return d, docs
+
+
+def pack(shards_dir, tokenizer_dir, out, **settings):
+    config = parse_pack_config({"input": str(shards_dir), "tokenizer": str(tokenizer_dir), "output": str(out),
+                                **settings})
+    return Packer(config, progress=False).run()
+
+
+def test_the_memmap_returns_the_documents(ray_session, shards, tokenizer_dir, tmp_path):
+    from tokenizers import Tokenizer
+
+    folder, docs = shards
+    meta = pack(folder, tokenizer_dir, tmp_path / "out", val_fraction=0.1)
+    tok = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
+    assert meta["dtype"] == "<u2" and meta["eos_id"] == tok.token_to_id(T.EOS)
+    got = []
+    for split in ("train", "val"):
+        stream = TokenStream(tmp_path / "out", split)
+        assert isinstance(stream.shards[0][0], np.memmap)
+        for i in range(len(stream)):
+            ids = stream.document(i)
+            assert ids[-1] == meta["eos_id"] and meta["eos_id"] not in ids[:-1]
+            got.append(tok.decode(ids[:-1].tolist()))
+        assert stream.num_tokens == meta["totals"][split]["tokens"]
+    assert sorted(got) == sorted(unicodedata.normalize("NFC", d) for d in docs if d)
+    assert 10 <= meta["totals"]["val"]["documents"] <= 55
+    assert sum(e["skipped_empty"] for e in meta["entries"].values()) == 2
+
+
+def test_splits_follow_ids_and_files_do_not_depend_on_workers(ray_session, shards, tokenizer_dir, tmp_path):
+    folder, _ = shards
+    pack(folder, tokenizer_dir, tmp_path / "two", val_fraction=0.2, shuffle=True, seed=3)
+    cfg = tmp_path / "pack.yaml"
+    cfg.write_text(f"input: {folder}\ntokenizer: {tokenizer_dir}\noutput: {tmp_path / 'one'}\n"
+                   "val_fraction: 0.2\nshuffle: true\nseed: 3\n")
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "tokenize", str(cfg), "--num-cpus", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    files = lambda d: {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*.bin")) + sorted(d.rglob("*.idx"))}
+    assert files(tmp_path / "one") == files(tmp_path / "two") and len(files(tmp_path / "one")) == 12
+    # Shuffled: another order of the same documents than the unshuffled run.
+    pack(folder, tokenizer_dir, tmp_path / "plain", val_fraction=0.2, seed=3)
+    a, b = TokenStream(tmp_path / "two"), TokenStream(tmp_path / "plain")
+    docs_a = [a.document(i).tobytes() for i in range(len(a))]
+    docs_b = [b.document(i).tobytes() for i in range(len(b))]
+    assert docs_a != docs_b and sorted(docs_a) == sorted(docs_b)
+
+
+def test_wrong_dtype_and_other_tokenizer_are_refused(ray_session, shards, tokenizer_dir, tmp_path):
+    folder, _ = shards
+    pack(folder, tokenizer_dir, tmp_path / "out")
+    meta = json.loads((tmp_path / "out" / "tokens.json").read_text())
+    meta["dtype"] = "<u4"
+    (tmp_path / "out" / "tokens.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match=r"s0\.bin: .*wrong dtype or a torn write"):
+        TokenStream(tmp_path / "out")
+    with pytest.raises(RuntimeError, match="another tokenizer or settings"):
+        pack(folder, tokenizer_dir, tmp_path / "out", seed=9)

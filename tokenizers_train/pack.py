@@ -1,0 +1,130 @@
+"""Packed token streams: the documents of each shard encoded, `<|eos|>` after each, flat.
+
+Per input shard and split (`train`, `val`):
+  SPLIT/NAME.bin   the tokens, little-endian uint16 (vocabulary <= 65,536) or uint32, no header
+  SPLIT/NAME.idx   little-endian int64 offsets into .bin, one per document plus the end
+                   (document i is tokens[idx[i]:idx[i+1]], its last token <|eos|>)
+and `tokens.json` (dtype, vocabulary size, eos id, per split and shard: documents, tokens).
+A document goes to `val` when the hash of (seed, id) falls under `val_fraction`: the split
+does not depend on shard layout or workers. `shuffle` orders each shard's documents by the
+hash of (seed, id) instead of their order in the shard.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from pipeline.io import tmp_path
+from pipeline.schema import require_text_column
+
+SPLITS = ("train", "val")
+_TOKENIZERS: dict[str, object] = {}
+
+
+def dtype_for(vocab_size: int):
+    return np.dtype("<u2") if vocab_size <= 65536 else np.dtype("<u4")
+
+
+def _tokenizer(directory: str):
+    tok = _TOKENIZERS.get(directory)
+    if tok is None:
+        # One encoding thread per Ray task: the task is the unit of parallelism.
+        os.environ.setdefault("RAYON_NUM_THREADS", "1")
+        from tokenizers import Tokenizer
+
+        tok = _TOKENIZERS[directory] = Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
+    return tok
+
+
+def _hash01(seed: int, doc_id: str) -> float:
+    digest = hashlib.blake2b(f"{seed}\x1f{doc_id}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") / 2**64
+
+
+def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column: str, id_column: str,
+               val_fraction: float, seed: int, shuffle: bool, batch_rows: int = 1000) -> dict:
+    from tokenizers_train.train import EOS
+
+    started = time.perf_counter()
+    tok = _tokenizer(tokenizer_dir)
+    eos = tok.token_to_id(EOS)
+    dtype = dtype_for(tok.get_vocab_size())
+    parquet = pq.ParquetFile(source)
+    require_text_column(parquet.schema_arrow, text_column, source)
+    if id_column not in parquet.schema_arrow.names:
+        raise ValueError(f"{source}: no {id_column!r} column to split and shuffle by (columns: "
+                         f"{parquet.schema_arrow.names})")
+    docs = {split: [] for split in SPLITS}  # (order key, token array) per document
+    skipped = 0
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=[text_column, id_column]):
+        texts = batch.column(0).to_pylist()
+        ids = [str(i) for i in batch.column(1).to_pylist()]
+        keep = [i for i, t in enumerate(texts) if t]
+        skipped += len(texts) - len(keep)
+        encoded = tok.encode_batch([texts[i] for i in keep], add_special_tokens=False)
+        for i, enc in zip(keep, encoded):
+            key = _hash01(seed, ids[i])
+            split = "val" if key < val_fraction else "train"
+            tokens = np.empty(len(enc.ids) + 1, dtype=dtype)
+            tokens[:-1] = enc.ids
+            tokens[-1] = eos
+            docs[split].append((key if shuffle else len(docs[split]), tokens))
+    entry = {"source": source, "status": "ok", "skipped_empty": skipped, "seconds": 0.0}
+    for split in SPLITS:
+        items = sorted(docs[split], key=lambda kv: kv[0]) if shuffle else docs[split]
+        lengths = np.fromiter((len(t) for _, t in items), dtype=np.int64, count=len(items))
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype("<i8")
+        directory = Path(out) / split
+        directory.mkdir(parents=True, exist_ok=True)
+        for suffix, write in ((".bin", lambda f: [f.write(t.tobytes()) for _, t in items]),
+                              (".idx", lambda f: f.write(offsets.tobytes()))):
+            path = directory / f"{name}{suffix}"
+            with open(tmp_path(path), "wb") as f:
+                write(f)
+            os.replace(tmp_path(path), path)
+        entry[split] = {"documents": len(items), "tokens": int(offsets[-1])}
+    entry["seconds"] = round(time.perf_counter() - started, 3)
+    return entry
+
+
+class TokenStream:
+    """The packed documents of one split, read through memory maps (no copy)."""
+
+    def __init__(self, directory: str | Path, split: str = "train"):
+        directory = Path(directory)
+        meta = json.loads((directory / "tokens.json").read_text(encoding="utf-8"))
+        self.dtype = np.dtype(meta["dtype"])
+        self.eos_id = meta["eos_id"]
+        self.shards = []
+        for name in meta["shards"]:
+            bin_path = directory / split / f"{name}.bin"
+            size = bin_path.stat().st_size
+            if size % self.dtype.itemsize:
+                raise ValueError(f"{bin_path}: {size} bytes is not a whole number of {self.dtype} tokens; "
+                                 "wrong dtype or a torn write")
+            tokens = np.memmap(bin_path, dtype=self.dtype, mode="r") if size else np.zeros(0, self.dtype)
+            offsets = np.fromfile(directory / split / f"{name}.idx", dtype="<i8")
+            if len(offsets) == 0 or offsets[-1] != len(tokens):
+                raise ValueError(f"{bin_path}: {len(tokens)} tokens, but its index ends at "
+                                 f"{offsets[-1] if len(offsets) else 'nothing'}; wrong dtype or a torn write")
+            self.shards.append((tokens, offsets))
+        self._starts = np.cumsum([0] + [len(o) - 1 for _, o in self.shards])
+
+    def __len__(self) -> int:
+        return int(self._starts[-1])
+
+    def document(self, i: int) -> np.ndarray:
+        shard = int(np.searchsorted(self._starts, i, side="right") - 1)
+        tokens, offsets = self.shards[shard]
+        j = i - self._starts[shard]
+        return tokens[offsets[j]:offsets[j + 1]]
+
+    @property
+    def num_tokens(self) -> int:
+        return int(sum(len(t) for t, _ in self.shards))

@@ -1,0 +1,48 @@
+"""`kopile train-tokenizer`: stream the shards' text into a trainer, save for transformers."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from pipeline import io
+from tokenizers_train import corpus, train
+
+
+def train_tokenizer(config, parallel=None) -> dict:
+    """Trains, saves into config.output and returns the report (also written as
+    train_report.json). `parallel(fn, arglists)` runs the Kiwi marking per shard (Ray)."""
+    out = Path(config.output)
+    shards = io.list_shards(config.input)
+    started = time.perf_counter()
+    column = config.text_column
+    if config.pretokenize == "kiwi":
+        work = out / "_work" / "kiwi"
+        work.mkdir(parents=True, exist_ok=True)
+        io.remove_stale_tmp(work)
+        jobs = [(str(path), str(work / name), column) for name, path in shards]
+        (parallel or (lambda fn, args: [fn(*a) for a in args]))(corpus.mark_morphemes, jobs)
+        shards, column = [(name, work / name) for name, _ in shards], "text"
+    marked = time.perf_counter()
+    counted = {"documents": 0, "characters": 0}
+
+    def stream():
+        for text in corpus.texts(shards, column, config.max_chars):
+            counted["documents"] += 1
+            counted["characters"] += len(text)
+            yield text
+
+    tok = train.train(stream(), config.model, config.vocab_size, config.pretokenize, config.fold_width,
+                      config.min_frequency)
+    trained = time.perf_counter()
+    train.save(tok, out, config.model_max_length)
+    report = {
+        "settings": config.model_dump(),
+        "vocab_size": tok.get_vocab_size(),
+        **counted,
+        "seconds": {"kiwi_marking": round(marked - started, 3), "training": round(trained - marked, 3),
+                    "total": round(time.perf_counter() - started, 3)},
+        "files": sorted(p.name for p in out.iterdir() if p.is_file()),
+    }
+    io.write_json_atomic(out / "train_report.json", report)
+    return report
