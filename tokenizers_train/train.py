@@ -87,7 +87,11 @@ def build(model: str = "sp_bpe", vocab_size: int = 32000, pretokenize: str = "de
         # turns them into ordinary vocabulary (text "<0x41>" must encode as text, not a byte).
         kwargs = dict(vocab_size=vocab_size, special_tokens=specials + list(BYTE_TOKENS), show_progress=False)
         if model == "sp_bpe":
-            trainer = trainers.BpeTrainer(min_frequency=min_frequency, limit_alphabet=4000, **kwargs)
+            # Characters beyond the alphabet fall back to bytes. 4,000 holds the common
+            # syllables (KS X 1001 has 2,350) with room for Hanja and Latin; a small vocabulary
+            # keeps half its room for merges.
+            alphabet = min(4000, (vocab_size - len(specials) - len(BYTE_TOKENS)) // 2)
+            trainer = trainers.BpeTrainer(min_frequency=min_frequency, limit_alphabet=max(alphabet, 1), **kwargs)
         else:
             # The Unigram lattice needs an unknown id to exist even where byte fallback means it
             # is never emitted (tested: no input encodes to it).
