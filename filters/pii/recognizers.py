@@ -10,9 +10,14 @@ tokens around a match, so 연락처는 counts for 연락처).
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 
-from presidio_analyzer import Pattern, PatternRecognizer
+# presidio imports transformers where it is installed (kopile's tokenizer needs it); without
+# torch, transformers then prints an advisory on every import, in every worker.
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+from presidio_analyzer import Pattern  # noqa: E402, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, KrBrnRecognizer,
                                                       KrDriverLicenseRecognizer, KrFrnRecognizer,
                                                       KrPassportRecognizer, KrRrnRecognizer)
