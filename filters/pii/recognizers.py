@@ -17,8 +17,8 @@ import re
 # torch, transformers then prints an advisory on every import, in every worker.
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
-from presidio_analyzer import Pattern  # noqa: E402, PatternRecognizer
-from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, KrBrnRecognizer,
+from presidio_analyzer import Pattern, PatternRecognizer  # noqa: E402
+from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, KrBrnRecognizer,  # noqa: E402
                                                       KrDriverLicenseRecognizer, KrFrnRecognizer,
                                                       KrPassportRecognizer, KrRrnRecognizer)
 
