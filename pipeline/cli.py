@@ -3,128 +3,107 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pipeline import __version__
 
 
-def _run(args) -> int:
-    from pipeline.config import ConfigError, load_config
-    from pipeline.report import stage_table
-    from pipeline.runner import ConservationError, Runner, RunFailed, init_ray
+def _execute(args, load, job, report, needs_ray=True) -> int:
+    """Load the config (2 on a config error), start Ray, run the job and print its report;
+    1 where it failed, after the report of what did finish."""
+    from pipeline.config import ConfigError
+    from pipeline.runner import ConservationError, RunFailed, init_ray
 
     try:
-        config = load_config(args.config, {"output": args.out, "input": args.input})
+        config = load(args.config, {"output": args.out, "input": args.input})
     except ConfigError as e:
         print(f"kopile: config error: {e}", file=sys.stderr)
         return 2
-    runner = Runner(config, progress=False if args.no_progress else None)
+    if needs_ray(config) if callable(needs_ray) else needs_ray:
+        try:
+            init_ray(args.ray_address, args.num_cpus)
+        except Exception as e:  # Ray raises ConnectionError, RuntimeError or its own errors here
+            where = f"the Ray cluster at {args.ray_address}" if args.ray_address else "a local Ray"
+            print(f"kopile: cannot start or join {where}: {type(e).__name__}: {str(e).splitlines()[0]}",
+                  file=sys.stderr)
+            return 1
     try:
-        init_ray(args.ray_address, args.num_cpus)
-    except Exception as e:  # Ray raises ConnectionError, RuntimeError or its own errors here
-        where = f"the Ray cluster at {args.ray_address}" if args.ray_address else "a local Ray"
-        print(f"kopile: cannot start or join {where}: {type(e).__name__}: {str(e).splitlines()[0]}",
-              file=sys.stderr)
-        return 1
-    try:
-        summary = runner.run(ray_address=args.ray_address, num_cpus=args.num_cpus)
-        status = 0
+        result, status = job(config), 0
     except RunFailed as e:
-        from pipeline.io import read_json
-
-        summary = read_json(runner.out / "run.json")
         print(f"kopile: {e}:", file=sys.stderr)
         for line in e.errors:
             print(f"  {line}", file=sys.stderr)
-        status = 1
-    except (ConservationError, FileNotFoundError, ValueError, RuntimeError) as e:
-        print(f"kopile: {e}", file=sys.stderr)
-        return 1
-    print(stage_table(summary))
-    print(f"outputs: {runner.out.resolve()}  (run.json, NN_stage/kept, NN_stage/removed, _manifest.json)")
-    if summary["stages"]:
-        print(f"final documents: {summary['stages'][-1]['dir']}/kept/")
-    return status
-
-
-def _ingest(args) -> int:
-    from pipeline.config import ConfigError, load_ingest_config
-    from pipeline.report import stage_table
-    from pipeline.runner import ConservationError, Ingester, RunFailed
-
-    try:
-        config = load_ingest_config(args.config, {"output": args.out, "input": args.input})
-    except ConfigError as e:
-        print(f"kopile: config error: {e}", file=sys.stderr)
-        return 2
-    ingester = Ingester(config, progress=False if args.no_progress else None)
-    status = 0
-    try:
-        summary = ingester.run(ray_address=args.ray_address, num_cpus=args.num_cpus)
-    except RunFailed as e:
-        from pipeline.io import read_json
-
-        summary = read_json(ingester.out / "run.json")
-        print(f"kopile: {e}:", file=sys.stderr)
-        for line in e.errors:
-            print(f"  {line}", file=sys.stderr)
-        status = 1
+        result, status = e.summary, 1
     except (ConservationError, FileNotFoundError, ValueError, RuntimeError, ConnectionError) as e:
         print(f"kopile: {e}", file=sys.stderr)
         return 1
-    print(stage_table(summary))
-    stage = summary["stages"][0]
-    print(f"shards: {ingester.out.resolve()}/00_ingest/kept/  ({stage['output_shards']} files, "
-          f"{stage['text_bytes_kept'] / 2**20:.1f} MB of text; skipped non-document records: "
-          f"{sum(stage['skipped_records'].values())})")
+    if result:
+        report(config, result)
     return status
 
 
+def _progress(args):
+    return False if args.no_progress else None
+
+
+def _run(args) -> int:
+    from pipeline.config import load_config
+    from pipeline.report import stage_table
+    from pipeline.runner import Runner
+
+    def report(config, summary):
+        print(stage_table(summary))
+        print(f"outputs: {Path(config.run.output).resolve()}  (run.json, NN_stage/kept, NN_stage/removed, "
+              "_manifest.json)")
+        if summary["stages"]:
+            print(f"final documents: {summary['stages'][-1]['dir']}/kept/")
+
+    return _execute(args, load_config, lambda c: Runner(c, _progress(args)).run(args.ray_address, args.num_cpus),
+                    report)
+
+
+def _ingest(args) -> int:
+    from pipeline.config import load_ingest_config
+    from pipeline.report import stage_table
+    from pipeline.runner import INGEST_DIR, Ingester
+
+    def report(config, summary):
+        print(stage_table(summary))
+        stage = summary["stages"][0]
+        print(f"shards: {Path(config.output).resolve()}/{INGEST_DIR}/kept/  ({stage['output_shards']} files, "
+              f"{stage['text_bytes_kept'] / 2**20:.1f} MB of text; skipped non-document records: "
+              f"{sum(stage['skipped_records'].values())})")
+
+    return _execute(args, load_ingest_config,
+                    lambda c: Ingester(c, _progress(args)).run(args.ray_address, args.num_cpus), report)
+
+
 def _train_tokenizer(args) -> int:
-    from pipeline.config import ConfigError, load_tokenizer_config
-    from pipeline.runner import init_ray, parallel
+    from pipeline.config import load_tokenizer_config
+    from pipeline.runner import parallel
     from tokenizers_train.run import train_tokenizer
 
-    try:
-        config = load_tokenizer_config(args.config, {"output": args.out, "input": args.input})
-    except ConfigError as e:
-        print(f"kopile: config error: {e}", file=sys.stderr)
-        return 2
-    try:
-        if config.pretokenize == "kiwi":
-            init_ray(args.ray_address, args.num_cpus)
-        report = train_tokenizer(config, parallel)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"kopile: {e}", file=sys.stderr)
-        return 1
-    print(f"tokenizer: {config.output}  ({config.model}, {report['vocab_size']:,} tokens, trained on "
-          f"{report['documents']:,} documents / {report['characters']:,} characters in "
-          f"{report['seconds']['total']:.1f} s)")
-    return 0
+    def report(config, r):
+        print(f"tokenizer: {config.output}  ({config.model}, {r['vocab_size']:,} tokens, trained on "
+              f"{r['documents']:,} documents / {r['characters']:,} characters in {r['seconds']['total']:.1f} s)")
+
+    # Ray only for Kiwi's morpheme marking, a task per shard; the trainer itself is one process.
+    return _execute(args, load_tokenizer_config, lambda c: train_tokenizer(c, parallel), report,
+                    needs_ray=lambda c: c.pretokenize == "kiwi")
 
 
 def _tokenize(args) -> int:
-    from pipeline.config import ConfigError, load_pack_config
-    from pipeline.runner import Packer, RunFailed
+    from pipeline.config import load_pack_config
+    from pipeline.runner import Packer
 
-    try:
-        config = load_pack_config(args.config, {"output": args.out, "input": args.input})
-    except ConfigError as e:
-        print(f"kopile: config error: {e}", file=sys.stderr)
-        return 2
-    try:
-        meta = Packer(config, progress=False if args.no_progress else None).run(args.ray_address, args.num_cpus)
-    except RunFailed as e:
-        print(f"kopile: {e}:", file=sys.stderr)
-        for line in e.errors:
-            print(f"  {line}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, ValueError, RuntimeError, ConnectionError) as e:
-        print(f"kopile: {e}", file=sys.stderr)
-        return 1
-    t = meta["totals"]
-    print(f"token streams: {config.output}  (train {t['train']['documents']:,} documents / {t['train']['tokens']:,} "
-          f"tokens, val {t['val']['documents']:,} / {t['val']['tokens']:,}; {meta['dtype']})")
-    return 0
+    def report(config, meta):
+        t = meta["totals"]
+        print(f"token streams: {config.output}  (train {t['train']['documents']:,} documents / "
+              f"{t['train']['tokens']:,} tokens, val {t['val']['documents']:,} / {t['val']['tokens']:,}; "
+              f"{meta['dtype']})")
+
+    return _execute(args, load_pack_config, lambda c: Packer(c, _progress(args)).run(args.ray_address, args.num_cpus),
+                    report)
 
 
 def _common(parser) -> None:

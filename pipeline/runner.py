@@ -40,9 +40,12 @@ class ConservationError(RuntimeError):
 
 
 class RunFailed(RuntimeError):
-    def __init__(self, message: str, errors: list[str]):
+    """Some shards or files failed; `summary` holds the figures of what did finish."""
+
+    def __init__(self, message: str, errors: list[str], summary: dict | None = None):
         super().__init__(message)
         self.errors = errors
+        self.summary = summary
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,22 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
     return ray
 
 
+def _as_completed(ray, fn, jobs):
+    """(key, object ref) of fn(*args) for each (key, args) in jobs, as the Ray tasks finish."""
+    remote = ray.remote(num_cpus=1, max_retries=0)(fn)
+    pending = {remote.remote(*args): key for key, args in jobs}
+    while pending:
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        yield pending.pop(ready[0]), ready[0]
+
+
+def _record(manifest: dict, section: str, key: str, entry: dict, path: Path) -> None:
+    """One finished task's entry, written at once: a killed run keeps what it finished."""
+    manifest[section][key] = entry
+    manifest[section] = dict(sorted(manifest[section].items()))
+    io.write_json_atomic(path, manifest)
+
+
 def parallel(fn, arglists) -> list:
     """fn(*args) for each args, as Ray tasks of one core each, results in order: for the steps
     of a global stage's decision and other fan-outs that need no manifest of their own."""
@@ -275,7 +294,7 @@ class Runner:
         summary["errors"] = errors
         io.write_json_atomic(self.out / "run.json", summary)
         if errors:
-            raise RunFailed(f"{len(errors)} shard(s) failed", errors)
+            raise RunFailed(f"{len(errors)} shard(s) failed", errors, summary)
         return summary
 
     def _run_stage(self, ray, index: int, spec: StageSpec, shards: list[tuple[str, str]]):
@@ -305,20 +324,15 @@ class Runner:
         wall = time.perf_counter()
         if tasks and getattr(STAGES[spec.name], "is_global", False):
             tasks = self._global_decisions(ray, spec, directory, shards, tasks, index == 0)
-        remote = ray.remote(num_cpus=1, max_retries=0)(process_shard)
         run = self.config.run
-        pending = {remote.remote(spec, t, run.text_column, run.id_column, run.batch_rows): t for t in tasks}
+        jobs = [(t, (spec, t, run.text_column, run.id_column, run.batch_rows)) for t in tasks]
         bar = _progress(stage_dir_name(index, spec), len(shards), len(done), self.progress)
         docs = 0
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            task = pending.pop(ready[0])
-            entry = ray.get(ready[0])
+        for task, ref in _as_completed(ray, process_shard, jobs):
+            entry = ray.get(ref)
             if entry["status"] == "ok" and entry["rows_in"] != entry["kept"] + entry["removed"]:
                 raise ConservationError(f"{spec.name} on {task.source}: {entry}")
-            manifest["shards"][task.name] = entry
-            manifest["shards"] = dict(sorted(manifest["shards"].items()))
-            io.write_json_atomic(manifest_path, manifest)
+            _record(manifest, "shards", task.name, entry, manifest_path)
             docs += entry["rows_in"]
             bar.update(1)
             bar.set_postfix(docs=docs)
@@ -444,19 +458,14 @@ class Ingester:
             else:
                 todo.append((stem, str(path)))
         wall = time.perf_counter()
-        remote = ray.remote(num_cpus=1, max_retries=0)(ingest_file)
-        pending = {remote.remote(self.config, path, stem, str(directory / "kept"),
-                                 str(directory / "removed" / f"{stem}.parquet")): stem for stem, path in todo}
+        jobs = [(stem, (self.config, path, stem, str(directory / "kept"),
+                        str(directory / "removed" / f"{stem}.parquet"))) for stem, path in todo]
         bar = _progress(INGEST_DIR, len(files), done, self.progress)
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            stem = pending.pop(ready[0])
-            entry = ray.get(ready[0])
+        for stem, ref in _as_completed(ray, ingest_file, jobs):
+            entry = ray.get(ref)
             if entry["status"] == "ok" and entry["records_in"] != entry["kept"] + entry["removed"]:
                 raise ConservationError(f"ingest of {entry['source']}: {entry}")
-            manifest["files"][stem] = entry
-            manifest["files"] = dict(sorted(manifest["files"].items()))
-            io.write_json_atomic(manifest_path, manifest)
+            _record(manifest, "files", stem, entry, manifest_path)
             bar.update(1)
         bar.close()
         entries = [manifest["files"][_stem(name)] for name, _ in files]
@@ -481,7 +490,7 @@ class Ingester:
         summary.update(finished=_now(), status="failed" if errors else "ok", errors=errors)
         io.write_json_atomic(self.out / "run.json", summary)
         if errors:
-            raise RunFailed(f"{len(errors)} input file(s) failed", errors)
+            raise RunFailed(f"{len(errors)} input file(s) failed", errors, summary)
         return summary
 
 
@@ -532,21 +541,17 @@ class Packer:
                         and all((self.out / s / f"{name}{x}").is_file() for s in SPLITS for x in (".bin", ".idx")))]
         ray = init_ray(ray_address, num_cpus)
         wall = time.perf_counter()
-        remote = ray.remote(num_cpus=1, max_retries=0)(pack_shard)
-        pending = {remote.remote(str(Path(c.tokenizer)), path, name, str(self.out), c.text_column, c.id_column,
-                                 c.val_fraction, c.seed, c.shuffle, c.batch_rows): name for name, path in todo}
+        jobs = [(name, (str(Path(c.tokenizer)), path, name, str(self.out), c.text_column, c.id_column,
+                        c.val_fraction, c.seed, c.shuffle, c.batch_rows)) for name, path in todo]
         bar = _progress("tokenize", len(names), len(names) - len(todo), self.progress)
         errors = []
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            name = pending.pop(ready[0])
+        for name, ref in _as_completed(ray, pack_shard, jobs):
             try:
-                meta["entries"][name] = ray.get(ready[0])
+                entry = ray.get(ref)
             except Exception as e:  # a bad shard is reported by name; the others go on
                 errors.append(f"{name}: {str(e).splitlines()[-1]}")
-                meta["entries"][name] = {"status": "error", "error": errors[-1]}
-            meta["entries"] = dict(sorted(meta["entries"].items()))
-            io.write_json_atomic(meta_path, meta)
+                entry = {"status": "error", "error": errors[-1]}
+            _record(meta, "entries", name, entry, meta_path)
             bar.update(1)
         bar.close()
         entries = [meta["entries"][n] for n in names]
@@ -556,5 +561,5 @@ class Packer:
         meta["wall_seconds"] = round(time.perf_counter() - wall, 3)
         io.write_json_atomic(meta_path, meta)
         if errors:
-            raise RunFailed(f"{len(errors)} shard(s) failed", errors)
+            raise RunFailed(f"{len(errors)} shard(s) failed", errors, meta)
         return meta
