@@ -446,16 +446,9 @@ def markdown(report: dict) -> str:
 
 
 def versions() -> dict:
-    import platform
-    from importlib import metadata
+    from pipeline.runner import versions as kopile_versions
 
-    out = {"python": platform.python_version()}
-    for dist in ("kopile", "datatrove", "datasketch", "ray", "numpy", "pyarrow", "kiwipiepy", "xxhash"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
+    return kopile_versions(("datatrove", "datasketch", "xxhash"))
 
 
 def main(argv=None) -> None:

@@ -654,13 +654,9 @@ def summarise(items: list[tuple[dict, dict]]) -> dict:
 # --- report -----------------------------------------------------------------------------------
 
 def versions() -> dict:
-    out = {"python": platform.python_version()}
-    for dist in ("kopile", "resiliparse", "trafilatura", "lxml", "warcio", "ray", "pyarrow"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
+    from pipeline.runner import versions as kopile_versions
+
+    return kopile_versions(("resiliparse", "trafilatura", "lxml", "warcio"))
 
 
 def machine() -> dict:

