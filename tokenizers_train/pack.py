@@ -12,6 +12,7 @@ hash of (seed, id) instead of their order in the shard.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import time
@@ -60,35 +61,44 @@ def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column
     if id_column not in parquet.schema_arrow.names:
         raise ValueError(f"{source}: no {id_column!r} column to split and shuffle by (columns: "
                          f"{parquet.schema_arrow.names})")
-    docs = {split: [] for split in SPLITS}  # (order key, token array) per document
+    parts = []  # per batch: (hash keys, token counts with eos, flat tokens)
     skipped = 0
     for batch in parquet.iter_batches(batch_size=batch_rows, columns=[text_column, id_column]):
         texts = batch.column(0).to_pylist()
-        ids = [str(i) for i in batch.column(1).to_pylist()]
-        keep = [i for i, t in enumerate(texts) if t]
-        skipped += len(texts) - len(keep)
-        encoded = tok.encode_batch([texts[i] for i in keep], add_special_tokens=False)
-        for i, enc in zip(keep, encoded):
-            key = _hash01(seed, ids[i])
-            split = "val" if key < val_fraction else "train"
-            tokens = np.empty(len(enc.ids) + 1, dtype=dtype)
-            tokens[:-1] = enc.ids
-            tokens[-1] = eos
-            docs[split].append((key if shuffle else len(docs[split]), tokens))
+        ids = [str(i) for i, t in zip(batch.column(1).to_pylist(), texts) if t]
+        texts = [t for t in texts if t]
+        skipped += batch.num_rows - len(texts)
+        encoded = [e.ids for e in tok.encode_batch(texts, add_special_tokens=False)]
+        lengths = np.fromiter((len(x) + 1 for x in encoded), dtype=np.int64, count=len(encoded))
+        flat = np.empty(int(lengths.sum()), dtype=dtype)
+        last = np.cumsum(lengths) - 1
+        body = np.ones(len(flat), dtype=bool)
+        body[last] = False
+        flat[body] = np.fromiter(itertools.chain.from_iterable(encoded), dtype=np.int64, count=int(body.sum()))
+        flat[last] = eos
+        keys = np.fromiter((_hash01(seed, i) for i in ids), dtype=np.float64, count=len(ids))
+        parts.append((keys, lengths, flat))
+    keys = np.concatenate([k for k, _, _ in parts]) if parts else np.zeros(0)
+    lengths = np.concatenate([n for _, n, _ in parts]) if parts else np.zeros(0, np.int64)
+    flat = np.concatenate([f for _, _, f in parts]) if parts else np.zeros(0, dtype)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
     entry = {"source": source, "status": "ok", "skipped_empty": skipped, "seconds": 0.0}
     for split in SPLITS:
-        items = sorted(docs[split], key=lambda kv: kv[0]) if shuffle else docs[split]
-        lengths = np.fromiter((len(t) for _, t in items), dtype=np.int64, count=len(items))
-        offsets = np.concatenate(([0], np.cumsum(lengths))).astype("<i8")
+        chosen = np.flatnonzero((keys < val_fraction) if split == "val" else (keys >= val_fraction))
+        if shuffle:
+            chosen = chosen[np.argsort(keys[chosen], kind="stable")]
+        sizes = lengths[chosen]
+        offsets = np.concatenate(([0], np.cumsum(sizes))).astype("<i8")
+        # Token positions of the chosen documents, in their new order, without a Python loop.
+        gather = np.repeat(starts[chosen] - offsets[:-1], sizes) + np.arange(int(offsets[-1]))
         directory = Path(out) / split
         directory.mkdir(parents=True, exist_ok=True)
-        for suffix, write in ((".bin", lambda f: [f.write(t.tobytes()) for _, t in items]),
-                              (".idx", lambda f: f.write(offsets.tobytes()))):
+        for suffix, data in ((".bin", flat[gather]), (".idx", offsets)):
             path = directory / f"{name}{suffix}"
             with open(tmp_path(path), "wb") as f:
-                write(f)
+                f.write(np.ascontiguousarray(data).tobytes())
             os.replace(tmp_path(path), path)
-        entry[split] = {"documents": len(items), "tokens": int(offsets[-1])}
+        entry[split] = {"documents": len(chosen), "tokens": int(offsets[-1])}
     entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry
 

@@ -20,12 +20,12 @@ from typing import Iterable, Iterator
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from filters.pii.recognizers import ENTITIES
+from filters.pii.entities import ENTITIES, default_placeholders
 
 BOS, EOS, PAD, UNK = "<|bos|>", "<|eos|>", "<|pad|>", "<|unk|>"
 ROLES = ("<|system|>", "<|user|>", "<|assistant|>", "<|end|>")
-PII_TOKENS = tuple(f"<|{e}|>" for e in ENTITIES) + ("<|address|>",)
-SPECIAL_TOKENS = (PAD, BOS, EOS, *ROLES, *dict.fromkeys(PII_TOKENS))
+PII_TOKENS = tuple(default_placeholders(ENTITIES).values())
+SPECIAL_TOKENS = (PAD, BOS, EOS, *ROLES, *PII_TOKENS)
 BYTE_TOKENS = tuple(f"<0x{i:02X}>" for i in range(256))
 MORPHEME_MARK = "\ue000"  # a private-use character: a morpheme boundary while training only
 MODELS = ("sp_bpe", "unigram", "bytelevel_bpe")

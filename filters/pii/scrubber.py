@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from filters.base import Lazy
 from filters.pii import recognizers as rec
+from filters.pii.entities import default_placeholders
 
 
 @dataclass(frozen=True)
@@ -13,11 +14,6 @@ class PiiSpan:
     start: int
     end: int
     score: float
-
-
-def default_placeholders(entities) -> dict[str, str]:
-    """`<|phone|>`-style tokens, one per type, that a tokenizer can learn as special tokens."""
-    return {e: f"<|{e}|>" for e in entities}
 
 
 class PiiScrubber(Lazy):
