@@ -106,6 +106,27 @@ def _tokenize(args) -> int:
                     report)
 
 
+def _tokenizer_report(args) -> int:
+    from pipeline import io
+    from tokenizers_train import corpus, report
+
+    try:
+        texts = list(corpus.texts(io.list_shards(args.texts), args.text_column))[: args.max_docs]
+        tokenizers = {"kopile": report.load_kopile(args.tokenizer)}
+        if args.references:
+            tokenizers.update(report.load_references(args.references))
+    except (FileNotFoundError, ValueError, OSError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    if not texts:
+        print(f"kopile: no text in {args.texts}", file=sys.stderr)
+        return 1
+    rows = report.fertility_report(tokenizers, texts, args.out)
+    print(report.markdown_table(rows, lambda name: name == "kopile"))
+    print(f"report: {args.out}/fertility.md, fertility.json, fertility.png ({len(texts):,} documents)")
+    return 0
+
+
 def _common(parser) -> None:
     parser.add_argument("--out", help="output directory (overrides `output` in the config)")
     parser.add_argument("--input", help="input directory, file or glob (overrides `input` in the config)")
@@ -131,6 +152,15 @@ def main(argv=None) -> int:
     tok.add_argument("config", help="YAML tokenizer configuration")
     _common(tok)
     tok.set_defaults(func=_train_tokenizer)
+    rep = sub.add_parser("tokenizer-report", help="tokens per character and per eojeol against reference tokenizers")
+    rep.add_argument("--tokenizer", required=True, help="a directory written by `kopile train-tokenizer`")
+    rep.add_argument("--texts", required=True, help="held-out Parquet shards (directory, file or glob)")
+    rep.add_argument("--references", help="a folder of reference tokenizer folders (tokenizer.json, "
+                                          "SentencePiece .model, tiktoken, Tekken or WordPiece vocab.txt)")
+    rep.add_argument("--text-column", default="text")
+    rep.add_argument("--max-docs", type=int, default=2000)
+    rep.add_argument("--out", default="tokenizer-report", help="output directory")
+    rep.set_defaults(func=_tokenizer_report)
     pack = sub.add_parser("tokenize", help="encode shards into packed token streams (numpy.memmap)")
     pack.add_argument("config", help="YAML tokenize configuration")
     _common(pack)

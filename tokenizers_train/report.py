@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-import math
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -76,7 +75,10 @@ def _is_blank(piece: str) -> bool:
 
 
 def _read_text(path: Path) -> str:
-    return gzip.open(path, "rt", encoding="utf-8").read() if path.suffix == ".gz" else path.read_text("utf-8")
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return f.read()
+    return path.read_text("utf-8")
 
 
 # --- loaders ------------------------------------------------------------------------------------
@@ -390,8 +392,13 @@ def _fmt(x, digits=3, pct=False):
     return f"{100 * x:.1f}%" if pct else f"{x:.{digits}f}"
 
 
+def _measured(rows: list[dict]) -> list[dict]:
+    """Rows with a tokens-per-character figure, fewest first."""
+    return sorted((r for r in rows if r.get("tokens_per_char") is not None), key=lambda r: r["tokens_per_char"])
+
+
 def markdown_table(rows: list[dict], highlight: Callable[[str], bool] = lambda name: False) -> str:
-    ok = sorted((r for r in rows if "error" not in r), key=lambda r: r["tokens_per_char"])
+    ok = _measured(rows)
     lines = ["| tokenizer | vocab | tokens/char | tokens/eojeol | bytes/token | eojeol as 1 token | "
              "splits on morpheme boundaries | unknown tokens | format |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -414,7 +421,7 @@ def plot(rows: list[dict], path: Path, highlight: Callable[[str], bool], title: 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ok = sorted((r for r in rows if "error" not in r), key=lambda r: -r["tokens_per_char"])
+    ok = _measured(rows)[::-1]  # barh draws the first bar at the bottom
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(ok) + 1.4))
     labels = [f"{r['name']} ({r['vocab_size'] / 1000:.0f}k)" if r.get("vocab_size") else r["name"] for r in ok]
     values = [r["tokens_per_char"] for r in ok]
@@ -439,8 +446,7 @@ def write_report(rows: list[dict], out_dir: str | Path, stem: str = "fertility",
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {ext: out_dir / f"{stem}.{ext}" for ext in ("json", "md", "png")}
-    clean = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in rows]
-    paths["json"].write_text(json.dumps({**(meta or {}), "rows": clean}, ensure_ascii=False, indent=1) + "\n",
+    paths["json"].write_text(json.dumps({**(meta or {}), "rows": rows}, ensure_ascii=False, indent=1) + "\n",
                              encoding="utf-8")
     md = [f"# {title}", ""]
     if intro:

@@ -1,0 +1,301 @@
+"""Fertility of kopile's default tokenizer (sp_bpe, 32,000) against reference tokenizers of other
+models on held-out Korean text. Target: fewer tokens per character than every reference whose
+vocabulary is at most twice as large (<= 64,000).
+
+    .venv/bin/python benchmarks/tokenizer_fertility.py                      # full size, a few minutes
+    .venv/bin/python benchmarks/tokenizer_fertility.py --docs 200 --train-mb 5   # smoke run
+    .venv/bin/python benchmarks/tokenizer_fertility.py --tokenizer DIR      # measure a trained tokenizer
+
+Data: ../shared/data (kowiki, petitions, nsmc, hate_speech); reference tokenizers:
+../shared/data/tokenizers. Split rule: a record is held out where the 64-bit BLAKE2b hash of its
+text is 0 modulo 10, training material otherwise. The rule looks at the text only, so exact
+duplicates (re-posted petitions, "굿" reviews) always land on the same side and no held-out text is
+also a training text; near duplicates can still straddle the split. The held-out sample draws a
+fixed number of documents per source from the held-out side (seeded), Wikipedia articles of at
+least 200 characters only, each cut to at most --max-chars characters at a whitespace. The
+training sample takes shuffled (seeded) training-side documents of each source until that source's
+share of --train-mb is reached (all of a source where it has less).
+
+A full-size run writes benchmarks/results/tokenizer_fertility.{json,md,png}; a smaller one writes
+into its work directory, so that quick runs never overwrite the published figures.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tokenizers_train import report as R  # noqa: E402
+from tokenizers_train import train as T  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results"
+WORK = ROOT / "build" / "bench" / "tokenizer_fertility"
+MB = 1e6
+SOURCES = {
+    "kowiki": ["kowiki/kowiki_sample.jsonl.gz"],
+    "petitions": ["petitions/petitions.jsonl.gz"],
+    "nsmc": ["nsmc/nsmc_raw_reviews.jsonl.gz"],
+    "hate_speech": ["hate_speech/labeled_train.jsonl.gz", "hate_speech/unlabeled_comments.jsonl.gz"],
+}
+HELD_OUT_DOCS = {"kowiki": 700, "petitions": 300, "nsmc": 500, "hate_speech": 500}  # of 2,000
+TRAIN_SHARE = {"kowiki": 0.5, "nsmc": 0.25, "petitions": 0.2, "hate_speech": 0.05}
+MIN_WIKI_CHARS = 200
+BOOTSTRAP = 1000
+HOLD_OUT_MODULUS = 10
+
+
+def held_out(text: str) -> bool:
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % HOLD_OUT_MODULUS == 0
+
+
+def read_source(name: str) -> list[str]:
+    texts = []
+    for rel in SOURCES[name]:
+        with gzip.open(DATA / rel, "rt", encoding="utf-8") as f:
+            for line in f:
+                text = json.loads(line).get("text") or ""
+                if not text.strip() or name == "kowiki" and len(text) < MIN_WIKI_CHARS:
+                    continue
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:  # a lone surrogate: no tokenizer takes it
+                    continue
+                texts.append(text)
+    return texts
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit))
+    return text[:cut if cut > limit // 2 else limit].rstrip()
+
+
+def build_samples(n_docs: int, train_mb: float, max_chars: int, seed: int):
+    """(held-out texts, their source names, training texts, a description of both)."""
+    held, held_src, train, info = [], [], [], {"held_out": {}, "training": {}}
+    for name in SOURCES:
+        texts = read_source(name)
+        pool_held = list(dict.fromkeys(t for t in texts if held_out(t)))
+        pool_train = [t for t in texts if not held_out(t)]
+        k = min(len(pool_held), round(HELD_OUT_DOCS[name] * n_docs / 2000))
+        picked = [truncate(t, max_chars) for t in random.Random(f"{seed}:{name}:held").sample(pool_held, k)]
+        held += picked
+        held_src += [name] * len(picked)
+        info["held_out"][name] = {"docs": len(picked), "pool": len(pool_held), "chars": sum(map(len, picked)),
+                                  "bytes": sum(len(t.encode()) for t in picked)}
+        random.Random(f"{seed}:{name}:train").shuffle(pool_train)
+        budget, taken, size = train_mb * MB * TRAIN_SHARE[name], 0, 0
+        for text in pool_train:
+            if size >= budget:
+                break
+            train.append(text)
+            taken += 1
+            size += len(text.encode())
+        info["training"][name] = {"docs": taken, "pool": len(pool_train), "bytes": size}
+    return held, held_src, train, info
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for dist in ("tokenizers", "sentencepiece", "tiktoken", "kiwipiepy", "transformers"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tokenizers_train"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        out["kopile"] = head + ("+uncommitted" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        out["kopile"] = "unknown"
+    return out
+
+
+def bootstrap_wins(tokens: dict, kopile: str, src_of, seed: int, n: int = BOOTSTRAP) -> dict[str, float]:
+    """Per reference, the share of resamples of the held-out documents (with replacement, within
+    each source, so that the mix stays) in which kopile needs fewer tokens: how much a verdict
+    depends on the documents drawn."""
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(src_of == s) for s in dict.fromkeys(src_of)]
+    draws = [np.concatenate([rng.choice(g, len(g)) for g in groups]) for _ in range(n)]
+    ours = np.array([tokens[kopile][d].sum() for d in draws])
+    return {name: float(np.mean(ours < np.array([t[d].sum() for d in draws])))
+            for name, t in tokens.items() if name != kopile}
+
+
+def verdicts(rows: list[dict], kopile: str, limit: int) -> list[dict]:
+    ours = next(r for r in rows if r["name"] == kopile)["tokens_per_char"]
+    out = []
+    for r in rows:
+        if r["name"] == kopile:
+            continue
+        v = {"name": r["name"], "vocab_size": r.get("vocab_size"),
+             "applies": r.get("vocab_size") is not None and r["vocab_size"] <= limit}
+        if "error" in r:
+            v["holds"] = None
+        else:
+            v["tokens_per_char"] = r["tokens_per_char"]
+            v["kopile_relative"] = ours / r["tokens_per_char"]
+            v["holds"] = ours < r["tokens_per_char"]
+        out.append(v)
+    return out
+
+
+def notes_md(checks: list[dict], kopile: str, limit: int, rows: list[dict], sources: list[str]) -> str:
+    applicable = [c for c in checks if c["applies"]]
+    failed = [c["name"] for c in applicable if not c["holds"]]
+    unmeasured = [c["name"] for c in checks if c["holds"] is None]
+    verdict = "**met**" if not failed and not unmeasured else "**not met**"
+    close = [f"{c['name']} ({100 * c['kopile_fewer_in_bootstrap']:.0f}%)" for c in applicable
+             if c["holds"] is not None and 0.05 < c["kopile_fewer_in_bootstrap"] < 0.95]
+    lines = [f"## Target: fewer tokens per character than every reference with a vocabulary <= {limit:,}", "",
+             f"{verdict}: {kopile} uses fewer tokens per character than "
+             f"{sum(1 for c in applicable if c['holds'])} of the {len(applicable)} references it applies to"
+             + (f"; not fewer than {', '.join(failed)}" if failed else "")
+             + (f"; not measured: {', '.join(unmeasured)}" if unmeasured else "") + "."
+             + (f" Too close to call on this sample (kopile fewer in only part of the bootstrap resamples of the "
+                f"documents): {', '.join(close)}." if close else ""), "",
+             "| reference | vocab | target applies | tokens/char | kopile's tokens/char against it | holds | "
+             f"kopile fewer in bootstrap resamples ({BOOTSTRAP:,}) |",
+             "|---|---:|---|---:|---:|---|---:|"]
+    for c in sorted(checks, key=lambda c: (not c["applies"], c.get("tokens_per_char") or 9)):
+        vocab = f"{c['vocab_size']:,}" if c.get("vocab_size") else "–"
+        if c["holds"] is None:
+            lines.append(f"| {c['name']} | {vocab} | {'yes' if c['applies'] else 'no'} | not measured | | | |")
+            continue
+        holds = "yes" if c["holds"] else "**no**"
+        lines.append(f"| {c['name']} | {vocab} | {'yes' if c['applies'] else 'no (larger)'} | "
+                     f"{c['tokens_per_char']:.3f} | {100 * (c['kopile_relative'] - 1):+.1f}% | {holds} | "
+                     f"{100 * c['kopile_fewer_in_bootstrap']:.0f}% |")
+    lines += ["", "## Tokens per character by source", "",
+              "| tokenizer | " + " | ".join(sources) + " |", "|---|" + "---:|" * len(sources)]
+    for r in sorted((r for r in rows if "error" not in r), key=lambda r: r["tokens_per_char"]):
+        name = f"**{r['name']}**" if r["name"] == kopile else r["name"]
+        lines.append(f"| {name} | " + " | ".join(f"{r['by_source'][s]:.3f}" for s in sources) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tokenizer", type=Path, help="a saved kopile tokenizer directory (no training)")
+    ap.add_argument("--docs", type=int, default=2000, help="held-out documents (default 2000)")
+    ap.add_argument("--train-mb", type=float, default=60, help="training sample size in MB of UTF-8 (default 60)")
+    ap.add_argument("--max-chars", type=int, default=2000, help="held-out documents are cut to this (default 2000)")
+    ap.add_argument("--vocab-size", type=int, default=32000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--work", type=Path, default=WORK)
+    ap.add_argument("--output", type=Path, help="default: benchmarks/results at full size, else --work")
+    args = ap.parse_args(argv)
+    full = args.docs >= 2000 and (args.tokenizer is not None or args.train_mb >= 50)
+    output = args.output or (RESULTS if full else args.work)
+    args.work.mkdir(parents=True, exist_ok=True)
+    seconds = {}
+
+    start = time.perf_counter()
+    held, held_src, train_texts, info = build_samples(args.docs, 0 if args.tokenizer else args.train_mb,
+                                                      args.max_chars, args.seed)
+    seconds["sampling"] = time.perf_counter() - start
+    with gzip.open(args.work / "held_out.jsonl.gz", "wt", encoding="utf-8") as f:
+        for text, src in zip(held, held_src):
+            f.write(json.dumps({"source": src, "text": text}, ensure_ascii=False) + "\n")
+    train_bytes = sum(v["bytes"] for v in info["training"].values())
+    print(f"held out: {len(held):,} docs, {sum(map(len, held)):,} chars; "
+          f"training sample: {len(train_texts):,} docs, {train_bytes / MB:.1f} MB", flush=True)
+
+    kopile = f"kopile_sp_bpe_{args.vocab_size // 1000}k"
+    if args.tokenizer:
+        tok_dir = args.tokenizer
+        info["training"] = {"tokenizer": str(tok_dir), "note": "given with --tokenizer; not trained here"}
+        kopile = tok_dir.name if tok_dir.name.startswith("kopile") else f"kopile_{tok_dir.name}"
+    else:
+        start = time.perf_counter()
+        tok = T.train(train_texts, "sp_bpe", args.vocab_size)
+        seconds["training"] = time.perf_counter() - start
+        tok_dir = T.save(tok, args.work / kopile)
+        print(f"trained {kopile} in {seconds['training']:.0f} s -> {tok_dir}", flush=True)
+    del train_texts
+    ours = R.load_kopile(tok_dir, kopile)
+
+    tokenizers = {kopile: ours, **R.load_references(DATA / "tokenizers")}
+    start = time.perf_counter()
+    boundaries = R.morpheme_boundaries(held)
+    seconds["kiwi"] = time.perf_counter() - start
+    start = time.perf_counter()
+    rows = R.measure(tokenizers, held, boundaries, per_text=True)
+    seconds["measuring"] = time.perf_counter() - start
+    sources = list(SOURCES)
+    chars = np.array([len(t) for t in held])
+    src_of = np.array(held_src)
+    tokens = {r["name"]: np.array(r.pop("tokens_per_text")) for r in rows if "error" not in r}
+    for row in rows:
+        if "error" not in row:
+            t = tokens[row["name"]]
+            row["by_source"] = {s: float(t[src_of == s].sum() / chars[src_of == s].sum()) for s in sources}
+
+    limit = 2 * ours.vocab_size
+    checks = verdicts(rows, kopile, limit)
+    wins = bootstrap_wins(tokens, kopile, src_of, args.seed)
+    for c in checks:
+        if c["name"] in wins:
+            c["kopile_fewer_in_bootstrap"] = wins[c["name"]]
+    applicable = [c for c in checks if c["applies"]]
+    met = all(c["holds"] for c in applicable)
+    h = info["held_out"]
+    held_parts = ", ".join(f"{v['docs']} {k}" for k, v in h.items())
+    train_parts = ", ".join(f"{k} {v['bytes'] / MB:.1f} MB" for k, v in info["training"].items() if "bytes" in v)
+    intro = (
+        f"Held-out sample: {len(held):,} documents, {sum(v['chars'] for v in h.values()):,} characters "
+        f"({held_parts}), seed {args.seed}; Wikipedia articles of >= "
+        f"{MIN_WIKI_CHARS} characters, every document cut to <= {args.max_chars:,} characters at a whitespace. "
+        f"Split: a record is held out where the BLAKE2b-64 hash of its text is 0 mod {HOLD_OUT_MODULUS}, so no "
+        f"held-out text is a training text (near duplicates may straddle the split). "
+        + (f"{kopile}: kopile's default `train()` (sp_bpe, {args.vocab_size:,}) trained on "
+           f"{sum(v['docs'] for v in info['training'].values()):,} training-side documents, {train_bytes / MB:.1f} MB "
+           f"({train_parts}), in "
+           f"{seconds['training']:.0f} s." if "training" in seconds else f"{kopile}: given with --tokenizer.")
+        + "\n\nReferences are loaded from their files (SentencePiece, tokenizer.json, Tekken, tiktoken ranks, "
+        "WordPiece vocab.txt). Caveats: kopile's tokenizer is trained on the same four sources as the held-out "
+        "text, the references on their own corpora; kortok_sp was trained on Korean Wikipedia (likely including "
+        "the held-out articles) and KcBERT on Naver news comments. WordPiece turns an out-of-vocabulary word "
+        "into one [UNK] and kortok_sp turns every newline into <unk>: both flatter their fertility (see the "
+        "unknown-token column).\n\n"
+        f"Written by `benchmarks/tokenizer_fertility.py` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC "
+        f"(kopile {versions()['kopile']}).")
+    meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": versions(),
+            "machine": {"nproc": os.cpu_count(), "platform": platform.platform()},
+            "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "split_rule": f"blake2b-64(text) % {HOLD_OUT_MODULUS} == 0 -> held out", "samples": info,
+            "seconds": {k: round(v, 1) for k, v in seconds.items()}, "kopile": kopile,
+            "target": {"rule": f"kopile tokens/char < reference tokens/char for every reference with vocab <= {limit}",
+                       "met": met, "checks": checks}}
+    paths = R.write_report(rows, output, stem="tokenizer_fertility",
+                           title=f"Tokenizer fertility on held-out Korean text: {kopile} and references",
+                           intro=intro, notes=notes_md(checks, kopile, limit, rows, sources), meta=meta)
+    print(R.markdown_table(rows, lambda n: n == kopile))
+    print(f"target {'met' if met else 'NOT met'}; written: {', '.join(str(p) for p in paths.values())}")
+    print("seconds:", {k: round(v, 1) for k, v in seconds.items()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
