@@ -384,7 +384,8 @@ class Runner:
                      for name, source in shards if not (keys_dir / name).is_file()])
             readable = [(name, keys_dir / name) for name, _ in shards if (keys_dir / name).is_file()]
             stage = _stage(spec, run.text_column)
-            for name, table in stage.decide(readable, work, parallel).items():
+            sources = {name: Path(source) for name, source in shards}
+            for name, table in stage.decide(readable, work, parallel, sources).items():
                 io.write_table_atomic(decisions_dir / name, table)
             io.write_json_atomic(complete, {"shards": [name for name, _ in readable]})
         return [replace(t, decisions=str(decisions_dir / t.name)) if (decisions_dir / t.name).is_file() else t

@@ -115,3 +115,25 @@ def test_train_tokenizer_command(sample_dir, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "train-tokenizer", str(cfg)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "vocab_sise: unknown key (did you mean 'vocab_size'?)" in bad.stderr
+
+
+def test_train_tokenizer_stage_in_a_run(ray_session, sample_dir, tmp_path):
+    from conftest import run_config
+    from pipeline.runner import Runner
+
+    stages = [{"normalize": {}}, {"train_tokenizer": {"vocab_size": 900}}]
+    summary = Runner(run_config(sample_dir, tmp_path / "out", stages), progress=False).run()
+    stage = summary["stages"][1]
+    assert stage["removed"] == 0 and stage["kept"] == stage["rows_in"] == summary["stages"][0]["kept"]
+    tok_dir = tmp_path / "out" / "02_train_tokenizer" / "tokenizer"
+    report = json.loads((tok_dir / "train_report.json").read_text())
+    assert report["vocab_size"] == 900 and report["documents"] == stage["rows_in"]
+    assert (tok_dir / "tokenizer_config.json").is_file()
+    before = (tok_dir / "tokenizer.json").read_bytes()
+    again = Runner(run_config(sample_dir, tmp_path / "out", stages), progress=False).run()
+    assert again["stages"][1]["shards_resumed"] == 4 and (tok_dir / "tokenizer.json").read_bytes() == before
+
+
+@pytest.mark.parametrize("model", ["sp_bpe", "bytelevel_bpe"])
+def test_training_is_deterministic(corpus, model):
+    assert T.train(corpus[:400], model, 900).to_str() == T.train(corpus[:400], model, 900).to_str()

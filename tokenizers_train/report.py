@@ -96,6 +96,11 @@ def _hf_encoder(tok, name: str, fmt: str, path: Path, unk: str | None) -> Encode
     return Encoder(name, tok.get_vocab_size(with_added_tokens=True), tokenize, unk_id, fmt, str(path))
 
 
+def encoder_of(tok, name: str) -> Encoder:
+    """An Encoder over a `tokenizers.Tokenizer` in memory (a kopile tokenizer just trained)."""
+    return _hf_encoder(tok, name, "kopile", Path("."), None)
+
+
 def load_tokenizer_json(path: str | Path, name: str | None = None, fmt: str = "tokenizer.json") -> Encoder:
     from tokenizers import Tokenizer
 

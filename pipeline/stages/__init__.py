@@ -6,6 +6,7 @@ from pipeline.stages.ngram_repetition import NgramRepetitionStage
 from pipeline.stages.normalize import NormalizeStage
 from pipeline.stages.pii import PiiStage
 from pipeline.stages.quality import QualityStage
+from pipeline.stages.train_tokenizer import TrainTokenizerStage
 
 STAGES = {cls.name: cls for cls in (NormalizeStage, LangIdStage, QualityStage, PiiStage, ExactDedupStage,
-                                    MinhashDedupStage, NgramRepetitionStage)}
+                                    MinhashDedupStage, NgramRepetitionStage, TrainTokenizerStage)}

@@ -23,7 +23,10 @@ class GlobalDedupStage(Stage):
     def keys(self, table: pa.Table, id_column: str) -> pa.Table:
         raise NotImplementedError
 
-    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel) -> dict[str, pa.Table]:
+    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel,
+               sources: dict[str, Path] | None = None) -> dict[str, pa.Table]:
+        """Per shard name, the decision table; `sources` are the shards themselves, for a
+        stage whose decision needs more than its keys."""
         raise NotImplementedError
 
     def begin_shard(self, decisions_path: Path) -> None:
@@ -60,7 +63,7 @@ class ExactDedupStage(GlobalDedupStage):
         return pa.table({"id": table.column(id_column).cast(pa.string()),
                          "key": pa.array([self.keyer.key(t) for t in texts], pa.binary(16))})
 
-    def decide(self, key_files, work=None, parallel=None) -> dict[str, pa.Table]:
+    def decide(self, key_files, work=None, parallel=None, sources=None) -> dict[str, pa.Table]:
         """Per shard, the rows that repeat an earlier key and the id they repeat. The driver
         holds one 16-byte key and one id per distinct document."""
         first: dict[bytes, str] = {}

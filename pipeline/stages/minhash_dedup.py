@@ -71,7 +71,7 @@ class MinhashDedupStage(GlobalDedupStage):
                                                               [None, pa.py_buffer(sig.tobytes())]),
         })
 
-    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel) -> dict[str, pa.Table]:
+    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel, sources=None) -> dict[str, pa.Table]:
         import pyarrow.parquet as pq
 
         p = self.settings

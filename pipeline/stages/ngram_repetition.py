@@ -47,7 +47,7 @@ class NgramRepetitionStage(GlobalDedupStage):
         keys = [[k for _, k in self.segmenter.spans(self.segmenter.segments(t))] if t else [] for t in texts]
         return pa.table({"id": table.column(id_column).cast(pa.string()), "keys": pa.array(keys, pa.list_(pa.int64()))})
 
-    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel) -> dict[str, pa.Table]:
+    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel, sources=None) -> dict[str, pa.Table]:
         p = self.settings
         total = sum(pq.read_table(path, columns=["keys"]).column("keys").combine_chunks().flatten().__len__()
                     for _, path in key_files)
