@@ -38,6 +38,7 @@ def main(argv=None) -> None:
     ap.add_argument("--docs", type=int, default=2000)
     ap.add_argument("--vocab-size", type=int, default=32000)
     ap.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--only", nargs="*", help="variants as MODEL/PRETOKENIZE (default: all)")
     args = ap.parse_args(argv)
     from tokenizers_train import report as R
     from tokenizers_train import train as T
@@ -47,6 +48,8 @@ def main(argv=None) -> None:
     print(f"held-out: {len(held):,} docs; training: {len(train_texts):,} docs", flush=True)
     rows = []
     for model, pre in VARIANTS:
+        if args.only and f"{model}/{pre}" not in args.only:
+            continue
         started = time.perf_counter()
         texts = train_texts
         if pre == "kiwi":

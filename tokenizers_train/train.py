@@ -53,17 +53,20 @@ def _pre_tokenizer(model: str, pretokenize: str, training: bool):
     steps = []
     if training and pretokenize == "kiwi":
         steps.append(pre_tokenizers.Split(MORPHEME_MARK, behavior="removed"))
-    if pretokenize == "digits":
-        steps.append(pre_tokenizers.Digits(individual_digits=True))
-    if pretokenize == "punct":
-        steps.append(pre_tokenizers.Punctuation(behavior="isolated"))
+    extra = {"digits": pre_tokenizers.Digits(individual_digits=True),
+             "punct": pre_tokenizers.Punctuation(behavior="isolated")}.get(pretokenize)
     if model == "bytelevel_bpe":
+        # Before the byte mapping: after it, bytes of Hangul read as ², ³, ¹ and would be split
+        # as digits.
+        steps += [extra] if extra else []
         steps.append(pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True))
     else:
         # No "▁" prepended to a text, unlike Llama: Metaspace skips it where a text starts
         # with a space and adds one after every special token, and the decoder cannot tell
-        # which leading space to strip. Without it, decoding is exact.
+        # which leading space to strip. Without it, decoding is exact. Digits and punctuation
+        # are split inside its words: before it, the space ahead of a number would be a token.
         steps.append(pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="never", split=True))
+        steps += [extra] if extra else []
     return pre_tokenizers.Sequence(steps) if len(steps) > 1 else steps[0]
 
 
