@@ -36,7 +36,6 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from importlib import metadata
 from pathlib import Path
 
 import pyarrow.parquet as pq

@@ -1,5 +1,10 @@
 import importlib.util
+import json
+import os
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -63,3 +68,22 @@ def read_dir(directory: Path) -> pa.Table | None:
 def output_bytes(out: Path) -> dict[str, bytes]:
     """Every Parquet output of a run, by relative path (run.json and manifests hold timings)."""
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.parquet"))}
+
+
+def kill_when(command: list[str], ready, timeout: float = 120) -> None:
+    """Start `command` in a process group of its own and kill -9 the whole group, Ray's
+    processes included (a crash), as soon as `ready()` holds."""
+    proc = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if ready():
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def manifest_entries(path: Path, section: str) -> int:
+    return len(json.loads(path.read_text())[section]) if path.is_file() else 0

@@ -5,7 +5,6 @@ import random
 import shutil
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
@@ -232,30 +231,18 @@ def test_bad_parameters_name_the_key(tmp_path):
 
 
 def test_kill_9_during_grouping_then_resume(ray_session, tmp_path):
-    import os
-    import signal
     import subprocess
     import sys
-    import time
 
-    from conftest import ROOT, load_example
+    from conftest import ROOT, kill_when, load_example
 
     load_example("make_sample").generate(tmp_path / "in", seed=3, n_shards=12)
     stages = "stages:\n  - normalize: {}\n  - minhash_dedup: {partitions: 150}\n"
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"input: {tmp_path / 'in'}\noutput: {tmp_path / 'killed'}\n{stages}")
     kopile = [sys.executable, "-m", "pipeline.cli", "run", str(cfg), "--num-cpus", "1", "--no-progress"]
-    proc = subprocess.Popen(kopile, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
     work = tmp_path / "killed" / "02_minhash_dedup" / "_work"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if len(list((work / "edges").glob("*.parquet"))) >= 10:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run ended before it could be killed"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_when(kopile, lambda: len(list((work / "edges").glob("*.parquet"))) >= 10)
     assert not (work / "decisions" / "_complete.json").exists()
     assert len(list((work / "edges").glob("*.parquet"))) < 150
 

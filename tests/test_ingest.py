@@ -3,17 +3,15 @@ import gzip
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pyarrow.parquet as pq
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import ROOT, read_dir
+from conftest import ROOT, kill_when, manifest_entries, read_dir
 from pipeline.config import ConfigError, parse_ingest_config
 from pipeline.ingest.charset import decode
 from pipeline.ingest.urls import UrlFilter
@@ -260,17 +258,8 @@ def test_kill_9_then_resume_gives_identical_shards(ray_session, tmp_path):
     cfg = tmp_path / "ingest.yaml"
     cfg.write_text(f"input: {d}\noutput: {tmp_path / 'killed'}\nextractor: trafilatura\n")
     command = [sys.executable, "-m", "pipeline.cli", "ingest", str(cfg), "--num-cpus", "1", "--no-progress"]
-    proc = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
     manifest = tmp_path / "killed" / "00_ingest" / "_manifest.json"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if manifest.is_file() and len(json.loads(manifest.read_text())["files"]) >= 3:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the ingest ended before it could be killed"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_when(command, lambda: manifest_entries(manifest, "files") >= 3)
     assert len(json.loads(manifest.read_text())["files"]) < 16
     resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr

@@ -1,17 +1,13 @@
 """Whole runs on Ray: layout, conservation, ids, determinism, resume after kill -9."""
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, load_example, output_bytes, read_dir, run_config
+from conftest import ROOT, kill_when, load_example, manifest_entries, output_bytes, read_dir, run_config
 from pipeline.runner import Runner
 
 KOPILE = [sys.executable, "-m", "pipeline.cli"]
@@ -124,18 +120,8 @@ def test_resume_after_kill_gives_identical_files(ray_session, tmp_path):
     stages = "stages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n"
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"input: {tmp_path / 'in'}\noutput: {tmp_path / 'killed'}\n{stages}")
-    proc = subprocess.Popen([*KOPILE, "run", str(cfg), "--num-cpus", "1"], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     manifest = tmp_path / "killed" / "02_langid" / "_manifest.json"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if manifest.is_file() and len(json.loads(manifest.read_text())["shards"]) >= 3:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run ended before it could be killed"
-    # kill -9 the driver and everything it started, Ray's processes included: a crash.
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_when([*KOPILE, "run", str(cfg), "--num-cpus", "1"], lambda: manifest_entries(manifest, "shards") >= 3)
     assert json.loads((tmp_path / "killed" / "run.json").read_text())["status"] == "running"
     assert not (tmp_path / "killed" / "03_quality" / "_manifest.json").exists() or \
         len(json.loads((tmp_path / "killed" / "03_quality" / "_manifest.json").read_text())["shards"]) < 12

@@ -1,7 +1,6 @@
 """`kopile train-tokenizer`: stream the shards' text into a trainer, save for transformers."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -32,8 +31,11 @@ def train_tokenizer(config, parallel=None) -> dict:
             counted["characters"] += len(text)
             yield text
 
+    alphabet = None
+    if config.model == "sp_bpe":  # a first streaming pass fixes the alphabet: deterministic training
+        alphabet = train.alphabet_of(corpus.texts(shards, column, config.max_chars), config.vocab_size)
     tok = train.train(stream(), config.model, config.vocab_size, config.pretokenize, config.fold_width,
-                      config.min_frequency)
+                      config.min_frequency, alphabet)
     trained = time.perf_counter()
     train.save(tok, out, config.model_max_length)
     report = {

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 from filters.pii.entities import ENTITIES, default_placeholders
 
@@ -70,9 +70,37 @@ def _pre_tokenizer(model: str, pretokenize: str, training: bool):
     return pre_tokenizers.Sequence(steps) if len(steps) > 1 else steps[0]
 
 
+def alphabet_size(vocab_size: int) -> int:
+    """Characters kept as tokens by `sp_bpe`; the others fall back to bytes. 4,000 holds the
+    common syllables (KS X 1001 has 2,350) with room for Hanja and Latin; a small vocabulary
+    keeps half its room for merges."""
+    return max(1, min(4000, (vocab_size - len(SPECIAL_TOKENS) - len(BYTE_TOKENS)) // 2))
+
+
+def alphabet_of(texts: Iterable[str], vocab_size: int) -> list[str]:
+    """The most frequent characters, ties broken by code point. `tokenizers` cuts its alphabet
+    at the limit by count alone, in hash-map order among equal counts: without a fixed
+    alphabet, two trainings on the same text can differ."""
+    import unicodedata
+    from collections import Counter
+
+    counts: Counter = Counter()
+    for text in texts:
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        counts.update(text)
+    counts.pop(MORPHEME_MARK, None)
+    if " " in counts:
+        counts["▁"] += counts.pop(" ")
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [ch for ch, _ in ranked[:alphabet_size(vocab_size)]]
+
+
 def build(model: str = "sp_bpe", vocab_size: int = 32000, pretokenize: str = "default",
-          fold_width: bool = False, min_frequency: int = 2) -> tuple[Tokenizer, object]:
-    """An untrained tokenizer and its trainer."""
+          fold_width: bool = False, min_frequency: int = 2, alphabet: list[str] | None = None
+          ) -> tuple[Tokenizer, object]:
+    """An untrained tokenizer and its trainer; `alphabet` (see alphabet_of) fixes the
+    characters `sp_bpe` keeps."""
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, not {model!r}")
     if pretokenize not in PRETOKENIZERS:
@@ -90,11 +118,11 @@ def build(model: str = "sp_bpe", vocab_size: int = 32000, pretokenize: str = "de
         # turns them into ordinary vocabulary (text "<0x41>" must encode as text, not a byte).
         kwargs = dict(vocab_size=vocab_size, special_tokens=specials + list(BYTE_TOKENS), show_progress=False)
         if model == "sp_bpe":
-            # Characters beyond the alphabet fall back to bytes. 4,000 holds the common
-            # syllables (KS X 1001 has 2,350) with room for Hanja and Latin; a small vocabulary
-            # keeps half its room for merges.
-            alphabet = min(4000, (vocab_size - len(specials) - len(BYTE_TOKENS)) // 2)
-            trainer = trainers.BpeTrainer(min_frequency=min_frequency, limit_alphabet=max(alphabet, 1), **kwargs)
+            # Characters given in the initial alphabet are never cut, and with the limit at
+            # its size every other one is: the alphabet is exactly the one given.
+            limit = len(alphabet) if alphabet else alphabet_size(vocab_size)
+            trainer = trainers.BpeTrainer(min_frequency=min_frequency, limit_alphabet=limit,
+                                          initial_alphabet=alphabet or [], **kwargs)
         else:
             # The Unigram lattice needs an unknown id to exist even where byte fallback means it
             # is never emitted (tested: no input encodes to it).
@@ -122,8 +150,12 @@ def finish(tok: Tokenizer, model: str, pretokenize: str) -> Tokenizer:
 
 
 def train(texts: Iterable[str], model: str = "sp_bpe", vocab_size: int = 32000, pretokenize: str = "default",
-          fold_width: bool = False, min_frequency: int = 2) -> Tokenizer:
-    tok, trainer = build(model, vocab_size, pretokenize, fold_width, min_frequency)
+          fold_width: bool = False, min_frequency: int = 2, alphabet: list[str] | None = None) -> Tokenizer:
+    """Trains on `texts`. For `sp_bpe`, a list of texts gets its alphabet computed here (one
+    more pass); a one-pass iterator needs `alphabet` given for the result to be deterministic."""
+    if model == "sp_bpe" and alphabet is None and isinstance(texts, (list, tuple)):
+        alphabet = alphabet_of(texts, vocab_size)
+    tok, trainer = build(model, vocab_size, pretokenize, fold_width, min_frequency, alphabet)
     tok.train_from_iterator(texts, trainer=trainer)
     return finish(tok, model, pretokenize)
 
