@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import io
+from pipeline.dedup import partitions as parts
 from pipeline.dedup.components import components
 from pipeline.dedup.minhash import band_hashes
 
@@ -40,11 +41,7 @@ def signature_matrix(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
 
 
 def partition_count(total_docs: int, bands: int, partition_mb: int) -> int:
-    return max(1, -(-total_docs * bands * BUCKET_ROW_BYTES // (partition_mb * 2**20)))
-
-
-def _partition_dir(work: Path, p: int) -> Path:
-    return work / "buckets" / f"{p:04d}"
+    return parts.partition_count(total_docs * bands, BUCKET_ROW_BYTES, partition_mb)
 
 
 def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm: int, bands: int,
@@ -64,14 +61,8 @@ def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm:
     doc = np.repeat(docs, bands)
     bucket = hashes.ravel()
     part = (bucket >> np.uint64(40)) % np.uint64(partitions)
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(partitions + 1))
-    for p in range(partitions):
-        sel = order[bounds[p]:bounds[p + 1]]
-        io.write_table_atomic(_partition_dir(work, p) / name, pa.table({
-            "band": pa.array(band[sel], pa.uint16()),
-            "bucket": pa.array(bucket[sel], pa.uint64()),
-            "doc": pa.array(doc[sel], pa.int64())}))
+    parts.write_partitions(work / "buckets", name, part, {"band": (band, pa.uint16()), "bucket": (bucket, pa.uint64()),
+                                                          "doc": (doc, pa.int64())}, partitions)
     io.write_json_atomic(done, {"rows": len(sig), "banded": len(rows_with)})
 
 
@@ -108,14 +99,8 @@ def group_partition(work: str, p: int, signature_paths: dict[int, str], threshol
     out = work / "edges" / f"{p:04d}.parquet"
     if out.is_file():
         return
-    files = sorted(_partition_dir(work, p).glob("*"))
-    tables = [pq.read_table(f) for f in files if not f.name.startswith(".")]
-    table = pa.concat_tables(tables) if tables else pa.table({"band": pa.array([], pa.uint16()),
-                                                              "bucket": pa.array([], pa.uint64()),
-                                                              "doc": pa.array([], pa.int64())})
-    band = table.column("band").to_numpy()
-    bucket = table.column("bucket").to_numpy()
-    doc = table.column("doc").to_numpy()
+    rows = parts.read_partition(work / "buckets", p, {"band": np.uint16, "bucket": np.uint64, "doc": np.int64})
+    band, bucket, doc = rows["band"], rows["bucket"], rows["doc"]
     order = np.lexsort((doc, bucket, band))
     band, bucket, doc = band[order], bucket[order], doc[order]
     new_run = np.ones(len(doc), dtype=bool)

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import io
+from pipeline.dedup import partitions as parts
 
 ROW_BITS = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?。…])[\"'”’)\]]*[ \t]+|\n+")
@@ -53,7 +54,7 @@ class Segmenter:
 
 
 def partition_count(total_pairs: int, partition_mb: int) -> int:
-    return max(1, -(-total_pairs * PAIR_BYTES // (partition_mb * 2**20)))
+    return parts.partition_count(total_pairs, PAIR_BYTES, partition_mb)
 
 
 def partition_shard(work: str, name: str, keys_path: str, shard_index: int, partitions: int) -> None:
@@ -68,12 +69,8 @@ def partition_shard(work: str, name: str, keys_path: str, shard_index: int, part
     keys = np.asarray(lists.flatten(), dtype=np.int64)
     docs = (np.int64(shard_index) << ROW_BITS) | np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
     part = keys.view(np.uint64) % np.uint64(partitions)
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(partitions + 1))
-    for p in range(partitions):
-        sel = order[bounds[p]:bounds[p + 1]]
-        io.write_table_atomic(work / "spans" / f"{p:04d}" / name,
-                              pa.table({"key": pa.array(keys[sel], pa.int64()), "doc": pa.array(docs[sel], pa.int64())}))
+    parts.write_partitions(work / "spans", name, part, {"key": (keys, pa.int64()), "doc": (docs, pa.int64())},
+                           partitions)
     io.write_json_atomic(done, {"pairs": int(len(keys))})
 
 
@@ -84,9 +81,8 @@ def count_partition(work: str, p: int, min_docs: int, keep_first: bool) -> None:
     out = work / "removals" / f"{p:04d}.parquet"
     if out.is_file():
         return
-    files = sorted(f for f in (work / "spans" / f"{p:04d}").glob("*") if not f.name.startswith("."))
-    key = np.concatenate([pq.read_table(f).column("key").to_numpy() for f in files]) if files else np.zeros(0, np.int64)
-    doc = np.concatenate([pq.read_table(f).column("doc").to_numpy() for f in files]) if files else np.zeros(0, np.int64)
+    rows = parts.read_partition(work / "spans", p, {"key": np.int64, "doc": np.int64})
+    key, doc = rows["key"], rows["doc"]
     order = np.lexsort((doc, key))
     key, doc = key[order], doc[order]
     # One pair per (key, document): a span repeated inside one document counts once.

@@ -1,8 +1,11 @@
 """Stages: batch transforms from a Parquet table to (kept, removed)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from filters.base import Filter
 from pipeline.schema import text_values
@@ -115,3 +118,40 @@ class FilterStage(Stage):
             return table
         kind = pa.large_string() if pa.types.is_large_string(field.type) or pa.types.is_large_binary(field.type) else pa.string()
         return table.set_column(index, pa.field(self.text_column, kind), pa.array(out_texts, kind))
+
+
+class GlobalStage(Stage):
+    """A stage decided over all shards at once, in three steps: `keys` per shard (a task
+    each), `decide` over all keys (the driver, which may hand work to `parallel`), and the
+    split of each shard by its part of the decision (a task each). A decision file holds the
+    rows to remove and the columns to give them; everything else is kept."""
+
+    is_global = True
+    reason = "duplicate"
+
+    def keys(self, table: pa.Table, id_column: str) -> pa.Table:
+        raise NotImplementedError
+
+    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel,
+               sources: dict[str, Path] | None = None) -> dict[str, pa.Table]:
+        """Per shard name, the decision table; `sources` are the shards themselves, for a
+        stage whose decision needs more than its keys."""
+        raise NotImplementedError
+
+    def begin_shard(self, decisions_path: Path) -> None:
+        table = pq.read_table(decisions_path)
+        self._rows = {row: i for i, row in enumerate(table.column("row").to_pylist())}
+        self._decisions = table.drop_columns(["row"])
+        self._offset = 0
+
+    def __call__(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        first, self._offset = self._offset, self._offset + table.num_rows
+        hits = [self._rows.get(r) for r in range(first, self._offset)]
+        mask = pa.array([h is not None for h in hits])
+        kept = table.filter(pa.compute.invert(mask))
+        removed = table.filter(mask)
+        extra = self._decisions.take(pa.array([h for h in hits if h is not None], pa.int64()))
+        for name in extra.column_names:
+            removed = removed.append_column(name, extra.column(name))
+        removed = removed.append_column(REASON, pa.array([self.reason] * removed.num_rows, pa.string()))
+        return kept, removed

@@ -11,7 +11,7 @@ from filters.dedup import ExactKey
 from pipeline.dedup import lsh
 from pipeline.dedup.minhash import MinHasher, lsh_params
 from pipeline.schema import text_values
-from pipeline.stages.exact_dedup import GlobalDedupStage
+from pipeline.stages.base import GlobalStage
 
 
 class MinhashParams:
@@ -46,7 +46,7 @@ class MinhashParams:
         self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
 
 
-class MinhashDedupStage(GlobalDedupStage):
+class MinhashDedupStage(GlobalStage):
     name = "minhash_dedup"
     filter_classes = {"": MinhashParams}
     reason = "near_duplicate"

@@ -12,8 +12,7 @@ from pydantic import Field
 from filters.dedup import ExactKey
 from pipeline.dedup import spans
 from pipeline.schema import text_values
-from pipeline.stages.base import REASON
-from pipeline.stages.exact_dedup import GlobalDedupStage
+from pipeline.stages.base import REASON, GlobalStage
 
 
 class SpanParams:
@@ -33,7 +32,7 @@ class SpanParams:
         self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
 
 
-class NgramRepetitionStage(GlobalDedupStage):
+class NgramRepetitionStage(GlobalStage):
     name = "ngram_repetition"
     filter_classes = {"": SpanParams}
     reason = "all_spans_repeated"

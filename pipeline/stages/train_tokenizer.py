@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import pyarrow as pa
 from pydantic import Field
 
-from pipeline.stages.exact_dedup import GlobalDedupStage
+from pipeline.stages.base import GlobalStage
 
 
 class TokenizerParams:
@@ -23,7 +23,7 @@ class TokenizerParams:
         self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
 
 
-class TrainTokenizerStage(GlobalDedupStage):
+class TrainTokenizerStage(GlobalStage):
     name = "train_tokenizer"
     filter_classes = {"": TokenizerParams}
 
