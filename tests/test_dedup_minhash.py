@@ -252,3 +252,29 @@ def test_kill_9_during_grouping_then_resume(ray_session, tmp_path):
            progress=False).run()
     assert output_bytes(tmp_path / "killed") == output_bytes(tmp_path / "clean")
     assert not list((tmp_path / "killed").rglob(".*.tmp-*"))
+
+
+def test_morpheme_shingles_equal_datasketch_over_kiwi_spans():
+    from filters.text import LazyKiwi
+
+    kiwi = LazyKiwi().get()
+    texts = ["국민의 권리와 의무를 법률로 정한다.", "대한민국은 민주공화국이다. 주권은 국민에게 있다."]
+    sig, counts = mh.MinHasher(num_perm=64, seed=2, shingle="morpheme", ngram=3, normalizer=ExactKey().normalize)(texts)
+    for i, text in enumerate(texts):
+        norm = ExactKey().normalize(text)
+        units = [norm[t.start:t.start + t.len] for t in kiwi.tokenize(norm)]
+        grams = [tuple(units[j:j + 3]) for j in range(len(units) - 2)]
+        m = MinHash(num_perm=64, seed=2, hashfunc=mh.shingle_hash, scheme=mh.SCHEME)
+        m.update_batch(grams)
+        assert counts[i] == len(grams) > 5 and np.array_equal(sig[i], m.hashvalues)
+
+
+def test_morpheme_shingles_in_a_run(ray_session, corpus, tmp_path):
+    folder, truth, texts = corpus
+    summary = _run(folder, tmp_path / "out", shingle="morpheme", ngram=3, threshold=0.7)
+    stage = summary["stages"][0]
+    assert stage["rows_in"] == len(texts) == stage["kept"] + stage["removed"]
+    removed = read_dir(tmp_path / "out" / "01_minhash_dedup" / "removed")
+    pairs = dict(zip(removed.column("id").to_pylist(), removed.column("duplicate_of").to_pylist()))
+    found = sum(1 for n, o in truth.items() if pairs.get(n) == o or pairs.get(o) == n)
+    assert found >= len(truth) * 3 // 4 and set(pairs) <= set(truth) | set(truth.values())
