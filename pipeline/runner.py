@@ -62,11 +62,24 @@ def stage_dir_name(index: int, spec: StageSpec) -> str:
     return f"{index + 1:02d}_{spec.name}"
 
 
+def _digest(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def fingerprint(spec: StageSpec, config: Config) -> str:
     """What a stage's output depends on; a resumed run must not mix outputs of two configs."""
-    key = {"stage": spec.name, "params": spec.params, "text_column": config.run.text_column,
-           "id_column": config.run.id_column, "seed": config.run.seed, "batch_rows": config.run.batch_rows}
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return _digest({"stage": spec.name, "params": spec.params, "text_column": config.run.text_column,
+                    "id_column": config.run.id_column, "seed": config.run.seed, "batch_rows": config.run.batch_rows})
+
+
+def _load_manifest(path: Path, fp: str, fresh: dict, holds: str) -> dict:
+    """The manifest of an earlier run with the same fingerprint, or `fresh`; an output written
+    with other settings is refused (`holds` says what it holds) rather than mixed."""
+    manifest = io.read_json(path, None) or {**fresh, "fingerprint": fp}
+    if manifest.get("fingerprint") != fp:
+        raise RuntimeError(f"{path.parent} holds {holds} (fingerprint {manifest.get('fingerprint')} != {fp}); "
+                           "use a new output directory")
+    return manifest
 
 
 # --- work done in a worker: plain Python, also callable without Ray -------------------------
@@ -305,13 +318,9 @@ class Runner:
             io.remove_stale_tmp(directory / sub)
         io.remove_stale_tmp(directory)
         manifest_path = directory / MANIFEST
-        fp = fingerprint(spec, self.config)
-        manifest = io.read_json(manifest_path, None) or {"stage": spec.name, "params": spec.params,
-                                                         "fingerprint": fp, "shards": {}}
-        if manifest.get("fingerprint") != fp:
-            raise RuntimeError(
-                f"{directory} holds the output of stage {spec.name!r} with other parameters "
-                f"(fingerprint {manifest.get('fingerprint')} != {fp}); use a new output directory")
+        manifest = _load_manifest(manifest_path, fingerprint(spec, self.config),
+                                  {"stage": spec.name, "params": spec.params, "shards": {}},
+                                  f"the output of stage {spec.name!r} with other parameters")
         tasks, done = [], []
         for name, source in shards:
             task = ShardTask(name, source, str(directory / "kept" / name), str(directory / "removed" / name),
@@ -324,7 +333,7 @@ class Runner:
 
         wall = time.perf_counter()
         if tasks and getattr(STAGES[spec.name], "is_global", False):
-            tasks = self._global_decisions(ray, spec, directory, shards, tasks, index == 0)
+            tasks = self._global_decisions(spec, directory, shards, tasks, index == 0)
         run = self.config.run
         jobs = [(t, (spec, t, run.text_column, run.id_column, run.batch_rows)) for t in tasks]
         bar = _progress(stage_dir_name(index, spec), len(shards), len(done), self.progress)
@@ -365,8 +374,7 @@ class Runner:
             raise ConservationError(f"stage {spec.name}: {figures}")
         return figures, ok, errors
 
-
-    def _global_decisions(self, ray, spec: StageSpec, directory: Path, shards, tasks, assign_ids: bool):
+    def _global_decisions(self, spec: StageSpec, directory: Path, shards, tasks, assign_ids: bool):
         """Keys from every shard, then one decision over all of them in shard order; each file
         is written atomically and reused by a resumed run."""
         work = directory / "_work"
@@ -378,10 +386,9 @@ class Runner:
         complete = decisions_dir / "_complete.json"
         if not complete.is_file():
             run = self.config.run
-            remote = ray.remote(num_cpus=1, max_retries=0)(collect_keys)
-            ray.get([remote.remote(spec, ShardTask(name, source, "", "", assign_ids), str(keys_dir / name),
-                                   run.text_column, run.id_column, run.batch_rows)
-                     for name, source in shards if not (keys_dir / name).is_file()])
+            parallel(collect_keys, [(spec, ShardTask(name, source, "", "", assign_ids), str(keys_dir / name),
+                                     run.text_column, run.id_column, run.batch_rows)
+                                    for name, source in shards if not (keys_dir / name).is_file()])
             readable = [(name, keys_dir / name) for name, _ in shards if (keys_dir / name).is_file()]
             stage = _stage(spec, run.text_column)
             sources = {name: Path(source) for name, source in shards}
@@ -440,13 +447,9 @@ class Ingester:
             (directory / sub).mkdir(parents=True, exist_ok=True)
             io.remove_stale_tmp(directory / sub)
         settings = self.config.model_dump()
-        fp = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k not in ("input", "output")},
-                                       sort_keys=True).encode()).hexdigest()[:16]
         manifest_path = directory / MANIFEST
-        manifest = io.read_json(manifest_path, None) or {"stage": "ingest", "fingerprint": fp, "files": {}}
-        if manifest.get("fingerprint") != fp:
-            raise RuntimeError(f"{directory} holds an ingest with other settings (fingerprint "
-                               f"{manifest.get('fingerprint')} != {fp}); use a new output directory")
+        fp = _digest({k: v for k, v in settings.items() if k not in ("input", "output")})
+        manifest = _load_manifest(manifest_path, fp, {"stage": "ingest", "files": {}}, "an ingest with other settings")
         summary = {"config": settings, "versions": versions(), "started": _now(), "status": "running",
                    "resumed": bool(manifest["files"])}
         io.write_json_atomic(self.out / "run.json", summary)
@@ -523,15 +526,10 @@ class Packer:
         shards = io.list_shards(c.input)
         names = [name.removesuffix(".parquet") for name, _ in shards]
         settings = c.model_dump()
-        fp = hashlib.sha256(json.dumps({**{k: v for k, v in settings.items() if k not in ("input", "output",
-                                                                                         "tokenizer")},
-                                        "tokenizer": hashlib.sha256(tok_file.read_bytes()).hexdigest()},
-                                       sort_keys=True).encode()).hexdigest()[:16]
+        fp = _digest({**{k: v for k, v in settings.items() if k not in ("input", "output", "tokenizer")},
+                      "tokenizer": hashlib.sha256(tok_file.read_bytes()).hexdigest()})
         meta_path = self.out / "tokens.json"
-        meta = io.read_json(meta_path, None) or {"fingerprint": fp, "entries": {}}
-        if meta.get("fingerprint") != fp:
-            raise RuntimeError(f"{self.out} holds token streams of another tokenizer or settings "
-                               f"(fingerprint {meta.get('fingerprint')} != {fp}); use a new output directory")
+        meta = _load_manifest(meta_path, fp, {"entries": {}}, "token streams of another tokenizer or settings")
         meta.update(dtype=dtype_for(tok.get_vocab_size()).str, vocab_size=tok.get_vocab_size(),
                     eos_id=tok.token_to_id(EOS), tokenizer=str(Path(c.tokenizer).resolve()), settings=settings,
                     shards=names, fingerprint=fp)
@@ -558,8 +556,8 @@ class Packer:
         bar.close()
         entries = [meta["entries"][n] for n in names]
         ok = [e for e in entries if e["status"] == "ok"]
-        meta["totals"] = {s: {"documents": sum(e[s]["documents"] for e in ok), "tokens": sum(e[s]["tokens"] for e in ok)}
-                          for s in SPLITS}
+        meta["totals"] = {s: {"documents": sum(e[s]["documents"] for e in ok),
+                              "tokens": sum(e[s]["tokens"] for e in ok)} for s in SPLITS}
         meta["wall_seconds"] = round(time.perf_counter() - wall, 3)
         io.write_json_atomic(meta_path, meta)
         if errors:

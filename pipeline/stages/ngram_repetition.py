@@ -48,8 +48,11 @@ class NgramRepetitionStage(GlobalStage):
 
     def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel, sources=None) -> dict[str, pa.Table]:
         p = self.settings
-        total = sum(pq.read_table(path, columns=["keys"]).column("keys").combine_chunks().flatten().__len__()
-                    for _, path in key_files)
+        # The number of span keys, from the files' metadata: partitions are sized before any
+        # key is read (a shard without keys still counts one value per row).
+        total = sum(meta.row_group(g).column(1).num_values
+                    for meta in (pq.ParquetFile(path).metadata for _, path in key_files)
+                    for g in range(meta.num_row_groups))
         partitions = p.partitions or spans.partition_count(total, p.partition_mb)
         parallel(spans.partition_shard, [(str(work), name, str(path), i, partitions)
                                          for i, (name, path) in enumerate(key_files)])
