@@ -127,6 +127,91 @@ def _tokenizer_report(args) -> int:
     return 0
 
 
+def _train(args, load, train) -> int:
+    """pretrain/finetune: config and data errors (2) before any training starts."""
+    import json
+
+    from pipeline.config import ConfigError
+
+    overrides = {"output": args.out}
+    if getattr(args, "skip_bad_lines", False):
+        overrides["skip_bad_lines"] = True
+    try:
+        config = load(args.config, overrides)
+        result = train(config, resume=args.resume, stop_after=args.stop_after, progress=_progress(args))
+    except ConfigError as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, ensure_ascii=False))
+    final = Path(config.output) / "final"
+    if final.is_dir() and result["step"] == result.get("steps", config.steps):
+        print(f"model: {final.resolve()}  (AutoModelForCausalLM / AutoTokenizer directory; checkpoints and "
+              "log.jsonl beside it)")
+    return 0
+
+
+def _pretrain(args) -> int:
+    from driver.config import load_pretrain_config
+    from driver.pretrain import pretrain
+
+    return _train(args, load_pretrain_config, pretrain)
+
+
+def _finetune(args) -> int:
+    from driver.config import load_finetune_config
+    from driver.finetune import finetune
+
+    return _train(args, load_finetune_config, finetune)
+
+
+def _generate(args) -> int:
+    from driver.generate import generate, load
+    from pipeline.config import ConfigError
+
+    try:
+        model, tok = load(args.checkpoint, args.device)
+        prompts = args.prompt or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        for prompt in prompts:
+            if len(prompts) > 1 or not args.quiet:
+                print(f"> {prompt}", file=sys.stderr)
+            generate(model, tok, prompt, args.strategy, args.max_new_tokens, args.chat, args.num_beams,
+                     args.temperature, args.top_k, args.top_p, args.repetition_penalty, args.seed, args.system,
+                     stream=sys.stdout)
+    except (ConfigError, ValueError, OSError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _eval(args) -> int:
+    import json
+
+    from driver.generate import load, perplexity, read_texts
+    from pipeline.config import ConfigError
+
+    try:
+        model, tok = load(args.checkpoint, args.device)
+        texts = read_texts(args.data, args.text_column, args.max_docs)
+        result = perplexity(model, tok, texts, args.seq_len, args.batch_size)
+    except (ConfigError, ValueError, OSError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps({"checkpoint": args.checkpoint, "data": args.data, **result}, ensure_ascii=False))
+    return 0
+
+
+def _trainer_args(parser) -> None:
+    parser.add_argument("config", help="YAML training configuration")
+    parser.add_argument("--out", help="output directory (overrides `output` in the config)")
+    parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in the output")
+    parser.add_argument("--stop-after", type=int, default=None,
+                        help="train at most N steps in this call, then checkpoint (time-sliced jobs)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def _common(parser) -> None:
     parser.add_argument("--out", help="output directory (overrides `output` in the config)")
     parser.add_argument("--input", help="input directory, file or glob (overrides `input` in the config)")
@@ -165,6 +250,38 @@ def main(argv=None) -> int:
     pack.add_argument("config", help="YAML tokenize configuration")
     _common(pack)
     pack.set_defaults(func=_tokenize)
+    pre = sub.add_parser("pretrain", help="train a Llama-style model on packed token streams")
+    _trainer_args(pre)
+    pre.set_defaults(func=_pretrain)
+    fine = sub.add_parser("finetune", help="instruction-tune a checkpoint on chat JSONL (full or LoRA)")
+    _trainer_args(fine)
+    fine.add_argument("--skip-bad-lines", action="store_true", help="skip malformed JSONL lines, with a warning")
+    fine.set_defaults(func=_finetune)
+    gen = sub.add_parser("generate", help="generate text from a checkpoint (greedy, beam, sampling)")
+    gen.add_argument("checkpoint", help="a checkpoint directory (e.g. OUT/final)")
+    gen.add_argument("--prompt", action="append", help="a prompt (repeatable; default: one per stdin line)")
+    gen.add_argument("--chat", action="store_true", help="wrap the prompt in the chat template as a user turn")
+    gen.add_argument("--system", default=None, help="a system message, with --chat")
+    gen.add_argument("--strategy", choices=("greedy", "beam", "sample"), default="greedy")
+    gen.add_argument("--max-new-tokens", type=int, default=100)
+    gen.add_argument("--num-beams", type=int, default=4)
+    gen.add_argument("--temperature", type=float, default=0.8)
+    gen.add_argument("--top-k", type=int, default=50)
+    gen.add_argument("--top-p", type=float, default=0.95)
+    gen.add_argument("--repetition-penalty", type=float, default=1.0)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--device", default="cpu", help="cpu or cuda")
+    gen.add_argument("--quiet", action="store_true", help="do not echo a single prompt")
+    gen.set_defaults(func=_generate)
+    ev = sub.add_parser("eval", help="perplexity of a checkpoint on Parquet shards or a JSONL file")
+    ev.add_argument("checkpoint", help="a checkpoint directory")
+    ev.add_argument("--data", required=True, help="Parquet shards (file, directory, glob) or .jsonl(.gz)")
+    ev.add_argument("--text-column", default="text")
+    ev.add_argument("--max-docs", type=int, default=None)
+    ev.add_argument("--seq-len", type=int, default=None, help="window length (default: the model's context)")
+    ev.add_argument("--batch-size", type=int, default=8)
+    ev.add_argument("--device", default="cpu")
+    ev.set_defaults(func=_eval)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -32,10 +32,14 @@ MODELS = ("sp_bpe", "unigram", "bytelevel_bpe")
 PRETOKENIZERS = ("default", "punct", "digits", "kiwi")
 
 # The chat format of finetuning: role token, text, <|end|>; generation starts after
-# "<|assistant|>". Jinja, as transformers' apply_chat_template expects.
+# "<|assistant|>". Jinja, as transformers' apply_chat_template expects. The {% generation %}
+# block marks what the assistant says (its <|end|> included, so that a model learns to stop):
+# `return_assistant_tokens_mask=True` gives the tokens finetuning puts the loss on.
 CHAT_TEMPLATE = (
     "{{ bos_token }}{% for message in messages %}"
-    "{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}"
+    "{% if message['role'] == 'assistant' %}{{ '<|assistant|>' }}"
+    "{% generation %}{{ message['content'] + '<|end|>' }}{% endgeneration %}"
+    "{% else %}{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}"
 )
 

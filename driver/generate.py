@@ -1,0 +1,141 @@
+"""`kopile generate` (transformers' `generate`: greedy, beam search, sampling) and `kopile eval`
+(perplexity of a checkpoint on a text set)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from driver.model import load_model, load_tokenizer, stop_ids
+from pipeline.config import ConfigError
+
+STRATEGIES = ("greedy", "beam", "sample")
+
+
+def load(checkpoint: str | Path, device: str = "cpu"):
+    tok = load_tokenizer(checkpoint)
+    model = load_model(checkpoint).to(device).eval()
+    return model, tok
+
+
+def prompt_ids(tok, prompt: str, chat: bool, system: str | None = None) -> list[int]:
+    if chat:
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+        return tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+    return [tok.bos_token_id] + tok.encode(prompt, add_special_tokens=False)
+
+
+def generate(model, tok, prompt: str, strategy: str = "greedy", max_new_tokens: int = 100, chat: bool = False,
+             num_beams: int = 4, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
+             repetition_penalty: float = 1.0, seed: int = 0, system: str | None = None, stream=None) -> str:
+    """The continuation of `prompt` (in chat format with `chat`); `stream` (a file) gets the
+    text as it is generated, where the strategy allows (not beam search)."""
+    import torch
+
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+    ids = prompt_ids(tok, prompt, chat, system)
+    context = model.config.max_position_embeddings
+    if len(ids) >= context:
+        raise ValueError(f"the prompt is {len(ids)} tokens; the model's context is {context}")
+    max_new_tokens = min(max_new_tokens, context - len(ids))
+    options = {"greedy": dict(do_sample=False, num_beams=1),
+               "beam": dict(do_sample=False, num_beams=num_beams, early_stopping=True),
+               "sample": dict(do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p)}[strategy]
+    streamer = None
+    if stream is not None and strategy != "beam":
+        streamer = _FileStreamer(tok, stream)
+    torch.manual_seed(seed)
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        output = model.generate(torch.tensor([ids], device=device), attention_mask=torch.ones(1, len(ids), dtype=torch.long, device=device),
+                                max_new_tokens=max_new_tokens, eos_token_id=stop_ids(tok),
+                                pad_token_id=tok.pad_token_id, repetition_penalty=repetition_penalty,
+                                streamer=streamer, **options)
+    text = tok.decode(output[0, len(ids):], skip_special_tokens=True)
+    if stream is not None and streamer is None:
+        print(text, file=stream, flush=True)
+    return text
+
+
+class _FileStreamer:
+    """transformers' TextStreamer, printing to a given file."""
+
+    def __new__(cls, tok, file):
+        from transformers import TextStreamer
+
+        class Streamer(TextStreamer):
+            def on_finalized_text(self, text: str, stream_end: bool = False):
+                print(text, file=file, flush=True, end="" if not stream_end else "\n")
+
+        return Streamer(tok, skip_prompt=True, skip_special_tokens=True)
+
+
+# --- perplexity -------------------------------------------------------------------------------------
+
+def read_texts(path: str, text_column: str = "text", max_docs: int | None = None) -> list[str]:
+    """Texts of a JSONL file (.jsonl, .jsonl.gz; `text_column` of each object) or of Parquet
+    shards (a file, directory or glob)."""
+    from pipeline import io
+    from tokenizers_train import corpus
+
+    p = Path(path)
+    if p.name.endswith((".jsonl", ".jsonl.gz")):
+        from driver.data import _open
+
+        texts = []
+        with _open(p) as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    text = json.loads(line)[text_column]
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise ConfigError(f"{p}:{number}: not a JSON object with a {text_column!r} string") from None
+                texts.append(text)
+                if max_docs and len(texts) >= max_docs:
+                    break
+        return texts
+    texts = []
+    for text in corpus.texts(io.list_shards(path), text_column):
+        texts.append(text)
+        if max_docs and len(texts) >= max_docs:
+            break
+    return texts
+
+
+def perplexity(model, tok, texts: list[str], seq_len: int | None = None, batch_size: int = 8) -> dict:
+    """Documents joined with <|eos|> (as the packed streams are), cut into windows of the
+    model's context that do not overlap; mean loss per predicted token and its exp."""
+    import torch
+
+    from driver.loop import token_loss_sum
+
+    seq_len = seq_len or model.config.max_position_embeddings
+    stream = []
+    for ids in tok(texts, add_special_tokens=False)["input_ids"]:
+        stream.extend(ids + [tok.eos_token_id])
+    stream = np.asarray(stream, dtype=np.int64)
+    windows = [stream[i:i + seq_len] for i in range(0, len(stream) - 1, seq_len)]
+    windows = [w for w in windows if len(w) > 1]
+    if not windows:
+        raise ValueError("no text to measure")
+    device = next(model.parameters()).device
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(windows), batch_size):
+            chunk = windows[i:i + batch_size]
+            width = max(len(w) for w in chunk)
+            ids = np.full((len(chunk), width), tok.pad_token_id, dtype=np.int64)
+            labels = np.full((len(chunk), width), -100, dtype=np.int64)
+            for row, w in enumerate(chunk):
+                ids[row, :len(w)] = w
+                labels[row, :len(w)] = w
+            attention = torch.from_numpy((labels != -100).astype(np.int64)).to(device)
+            labels_t = torch.from_numpy(labels).to(device)
+            total += float(token_loss_sum(model, torch.from_numpy(ids).to(device), attention, labels_t))
+            count += int((labels_t[:, 1:] != -100).sum())
+    loss = total / count
+    return {"documents": len(texts), "tokens": count, "loss": round(loss, 6), "perplexity": round(math.exp(loss), 4)}
