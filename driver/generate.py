@@ -10,6 +10,7 @@ import numpy as np
 
 from driver.model import load_model, load_tokenizer, stop_ids
 from pipeline.config import ConfigError
+from tokenizers_train.train import ROLES
 
 STRATEGIES = ("greedy", "beam", "sample")
 
@@ -54,9 +55,17 @@ def generate(model, tok, prompt: str, strategy: str = "greedy", max_new_tokens: 
                                 max_new_tokens=max_new_tokens, eos_token_id=stop_ids(tok),
                                 pad_token_id=tok.pad_token_id, repetition_penalty=repetition_penalty,
                                 streamer=streamer, **options)
-    text = tok.decode(output[0, len(ids):], skip_special_tokens=True)
+    text = visible(tok, tok.decode(output[0, len(ids):], skip_special_tokens=False))
     if stream is not None and streamer is None:
         print(text, file=stream, flush=True)
+    return text
+
+
+def visible(tok, text: str) -> str:
+    """Generated text without the control tokens (bos, eos, pad, chat roles). PII placeholders
+    (<|phone|>, ...) stay: a model trained on scrubbed text writes them where a number would be."""
+    for token in (tok.bos_token, tok.eos_token, tok.pad_token, *ROLES):
+        text = text.replace(token, "")
     return text
 
 
@@ -68,9 +77,9 @@ class _FileStreamer:
 
         class Streamer(TextStreamer):
             def on_finalized_text(self, text: str, stream_end: bool = False):
-                print(text, file=file, flush=True, end="" if not stream_end else "\n")
+                print(visible(tok, text), file=file, flush=True, end="" if not stream_end else "\n")
 
-        return Streamer(tok, skip_prompt=True, skip_special_tokens=True)
+        return Streamer(tok, skip_prompt=True, skip_special_tokens=False)
 
 
 # --- perplexity -------------------------------------------------------------------------------------

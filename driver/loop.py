@@ -213,7 +213,8 @@ def fit(model, tok, config, out: Path, total_steps: int, batches: Callable, val:
                dynamic_ncols=True)
     describe = describe or {}
     last = {"step": start}
-    window_tokens, window_time = 0, time.perf_counter()
+    # Throughput counts training only: time spent evaluating and saving is taken out.
+    window_tokens, window_time, paused = 0, time.perf_counter(), 0.0
     for step in range(start, end):
         lr = lr_at(step, config, total_steps)
         for group in optimizer.param_groups:
@@ -238,19 +239,20 @@ def fit(model, tok, config, out: Path, total_steps: int, batches: Callable, val:
         if done % config.log_every == 0 or done == end:
             if device.type == "cuda":
                 torch.cuda.synchronize()
-            elapsed = time.perf_counter() - window_time
+            elapsed = time.perf_counter() - window_time - paused
             last["tokens_per_s"] = round(window_tokens / elapsed, 1) if elapsed > 0 else None
             log.write(last)
             bar.set_postfix(loss=f"{loss_sum:.3f}", tok_s=f"{last['tokens_per_s']:,.0f}")
-            window_tokens, window_time = 0, time.perf_counter()
+            window_tokens, window_time, paused = 0, time.perf_counter(), 0.0
+        aside = time.perf_counter()
         if val and (done % config.eval_every == 0 or done == total_steps):
             result = evaluate(model, val, device, autocast)
             log.write({"step": done, **result})
             last.update(result)
             bar.write(f"step {done}: val loss {result['val_loss']:.4f}, perplexity {result['val_ppl']:.2f}")
-            window_time = time.perf_counter()  # evaluation is not training throughput
         if done % config.save_every == 0 or done == end:
             _save(model, tok, optimizer, config, out, done, {**describe, **last})
+        paused += time.perf_counter() - aside
     bar.close()
     log.file.close()
     return last

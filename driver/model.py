@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from pipeline.config import ConfigError
@@ -25,7 +26,7 @@ def load_tokenizer(directory: str | Path, chat: bool = False):
     if chat:
         vocab = tok.get_vocab()
         wrong += [f"no {t} token" for t in ROLES if t not in vocab]
-        if not tok.chat_template or "generation" not in tok.chat_template:
+        if not re.search(r"{%-?\s*generation\s*-?%}", tok.chat_template or ""):
             wrong.append("no chat template with a {% generation %} block")
     if wrong:
         raise ConfigError(f"{directory}: not a kopile tokenizer: " + "; ".join(wrong))

@@ -18,7 +18,7 @@ from driver import loop
 from driver.config import FinetuneConfig, PretrainConfig
 from driver.data import Windows, chat_batch, encode_chats, read_chats
 from driver.finetune import finetune
-from driver.generate import generate, load, perplexity
+from driver.generate import generate, load, perplexity, visible
 from driver.model import llama_config, load_model, load_tokenizer, new_model
 from driver.pretrain import pretrain
 from pipeline.cli import main
@@ -289,6 +289,9 @@ def test_every_decoding_strategy_runs_and_greedy_is_deterministic(pretrained):
     assert generate(model, tok, "안녕?", "greedy", max_new_tokens=8, chat=True) is not None
     with pytest.raises(ValueError, match="context"):
         generate(model, tok, "가나다라마바사 " * 40, "greedy")
+    # Control tokens are dropped from what is shown; PII placeholders stay.
+    ids = tok.encode("연락처 <|phone|>입니다.<|end|><|eos|>", add_special_tokens=False)
+    assert visible(tok, tok.decode(ids)) == "연락처 <|phone|>입니다."
 
 
 def test_perplexity_is_the_exp_of_the_mean_token_loss(pretrained, texts):
@@ -307,3 +310,44 @@ def test_perplexity_is_the_exp_of_the_mean_token_loss(pretrained, texts):
     assert result["tokens"] == len(stream) - (len(stream) + 31) // 32
     assert result["loss"] == pytest.approx(expected, rel=1e-4)
     assert result["perplexity"] == pytest.approx(np.exp(expected), rel=1e-3)
+
+
+def test_a_tokenizer_without_the_chat_setup_is_refused(pretrained, chats_file, tmp_path):
+    init = tmp_path / "init"
+    shutil.copytree(pretrained, init)
+    template = init / "chat_template.jinja"
+    template.write_text(template.read_text(encoding="utf-8").replace("{% generation %}", "")
+                        .replace("{% endgeneration %}", ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match="generation"):
+        finetune(ft_config(init, chats_file, tmp_path / "out"), progress=False)
+    config = json.loads((init / "tokenizer_config.json").read_text(encoding="utf-8"))
+    (init / "tokenizer_config.json").write_text(json.dumps({**config, "eos_token": "<|end|>"}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="eos_token"):
+        load_tokenizer(init)
+    with pytest.raises(ConfigError, match="target_modules"):
+        finetune(ft_config(pretrained, chats_file, tmp_path / "lora", method="lora",
+                           lora={"target_modules": ["query"]}), progress=False)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "lora").exists()
+
+
+def test_cli_finetune_generate_and_eval(pretrained, chats_file, tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(chats_file.read_text(encoding="utf-8") + "{broken\n", encoding="utf-8")
+    config = ft_config(pretrained, bad, tmp_path / "ft", steps=2, val_data=None).model_dump(mode="json")
+    path = tmp_path / "ft.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    assert main(["finetune", str(path), "--no-progress"]) == 2
+    assert "bad.jsonl:14: not valid JSON" in capsys.readouterr().err
+    assert main(["finetune", str(path), "--no-progress", "--skip-bad-lines"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped" in captured.err and '"skipped_lines": 1' in captured.out
+    final = str(tmp_path / "ft" / "final")
+    assert main(["generate", final, "--chat", "--prompt", "헌법 제1조는?", "--max-new-tokens", "5"]) == 0
+    assert main(["generate", final, "--prompt", "대한민국", "--strategy", "beam", "--max-new-tokens", "5"]) == 0
+    capsys.readouterr()
+    assert main(["eval", final, "--data", str(chats_file), "--text-column", "instruction"]) == 1  # a messages row
+    assert "train.jsonl:13: not a JSON object with a 'instruction' string" in capsys.readouterr().err
+    shard = write_shard(tmp_path / "held" / "a.parquet", ["대한민국은 민주공화국이다."] * 3)
+    assert main(["eval", final, "--data", str(shard)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["documents"] == 3 and result["perplexity"] > 1
