@@ -305,7 +305,8 @@ def git_revision() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "filters", "pipeline", "examples"], cwd=ROOT,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "filters", "pipeline", "examples", "tokenizers_train",
+                                "driver"], cwd=ROOT,
                                capture_output=True, text=True, check=True).stdout.strip()
         return head + ("+uncommitted" if dirty else "")
     except (OSError, subprocess.CalledProcessError):

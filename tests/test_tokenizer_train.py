@@ -137,3 +137,31 @@ def test_train_tokenizer_stage_in_a_run(ray_session, sample_dir, tmp_path):
 @pytest.mark.parametrize("model", ["sp_bpe", "bytelevel_bpe"])
 def test_training_is_deterministic(corpus, model):
     assert T.train(corpus[:400], model, 900).to_str() == T.train(corpus[:400], model, 900).to_str()
+
+
+def test_sp_bpe_encodes_each_text_as_one_word_with_the_ids_of_a_split_at_spaces(corpus):
+    """The saved `sp_bpe` tokenizer skips Metaspace's split at every space (faster); the ids must
+    be those of the split, which training used."""
+    from tokenizers import Tokenizer
+
+    tok = T.train(corpus, "sp_bpe", vocab_size=1200)
+    data = json.loads(tok.to_str())
+    assert data["pre_tokenizer"]["split"] is False
+    data["pre_tokenizer"]["split"] = True
+    split = Tokenizer.from_str(json.dumps(data, ensure_ascii=False))
+    texts = corpus[:300] + ROUND_TRIP + ["  두 칸  띄어 쓴   문장 ", "숫자 2024년 3월, 끝."]
+    fast = [e.ids for e in tok.encode_batch_fast(texts, add_special_tokens=False)]
+    assert fast == [e.ids for e in split.encode_batch(texts, add_special_tokens=False)]
+    assert [e.ids for e in tok.encode_batch(texts, add_special_tokens=False)] == fast
+
+
+def test_ignore_merges_gives_the_same_ids(corpus):
+    """BPE `ignore_merges` (a word in the vocabulary is emitted whole) changes nothing here: kept off."""
+    from tokenizers import Tokenizer
+
+    tok = T.train(corpus, "sp_bpe", vocab_size=1200)
+    data = json.loads(tok.to_str())
+    data["model"]["ignore_merges"] = True
+    ignoring = Tokenizer.from_str(json.dumps(data, ensure_ascii=False))
+    texts = corpus[:300] + ROUND_TRIP
+    assert [e.ids for e in ignoring.encode_batch(texts)] == [e.ids for e in tok.encode_batch(texts)]

@@ -68,7 +68,9 @@ def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column
         ids = [str(i) for i, t in zip(batch.column(1).to_pylist(), texts) if t]
         texts = [t for t in texts if t]
         skipped += batch.num_rows - len(texts)
-        encoded = [e.ids for e in tok.encode_batch(texts, add_special_tokens=False)]
+        # Only the ids are kept: `encode_batch_fast` skips the byte-to-character offset map that
+        # `encode_batch` builds for every non-ASCII text (1.4 times the time on Korean reviews).
+        encoded = [e.ids for e in tok.encode_batch_fast(texts, add_special_tokens=False)]
         lengths = np.fromiter((len(x) + 1 for x in encoded), dtype=np.int64, count=len(encoded))
         flat = np.empty(int(lengths.sum()), dtype=dtype)
         last = np.cumsum(lengths) - 1

