@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole flow on the embedded sample corpus, from a web-dump-like sample to a chat model:
 # pipeline -> tokenizer -> token streams -> pretrain `tiny` -> LoRA instruction tuning -> generate.
-# About 5 minutes on 2 CPU cores. Run from the repository root: `make flow`, or with kopile on PATH:
+# About 3 minutes on 2 CPU cores. Run from the repository root: `make flow`, or with kopile on PATH:
 #   bash examples/end_to_end.sh
 set -euo pipefail
 KOPILE=${KOPILE:-kopile}
