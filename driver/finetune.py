@@ -52,10 +52,7 @@ def finetune(config, resume: bool = False, stop_after: int | None = None, progre
     per_step = config.batch_size * config.grad_accum
     steps = config.steps or max(1, math.ceil(config.epochs * len(examples) / per_step))
 
-    checkpoint = loop.latest_checkpoint(out)
-    if checkpoint is not None and not resume:
-        raise ConfigError(f"{out}: holds checkpoints ({checkpoint.name}); --resume to continue, or another output")
-    state = loop.load_state(checkpoint, config) if checkpoint is not None else None
+    checkpoint, state = loop.checkpoint_to_resume(out, config, resume)
     if config.method == "lora":
         if checkpoint is not None:
             from peft import PeftModel

@@ -123,7 +123,7 @@ def latest_checkpoint(out: Path) -> Path | None:
     return path if (path / "trainer_state.pt").is_file() else None
 
 
-def load_state(checkpoint: Path, config) -> dict:
+def _load_state(checkpoint: Path, config) -> dict:
     import torch
 
     state = torch.load(checkpoint / "trainer_state.pt", map_location="cpu", weights_only=False)
@@ -133,38 +133,47 @@ def load_state(checkpoint: Path, config) -> dict:
     return state
 
 
-def _save(model, tok, optimizer, config, out: Path, step: int, extra: dict) -> Path:
-    import torch
+def checkpoint_to_resume(out: Path, config, resume: bool) -> tuple[Path | None, dict | None]:
+    """The newest checkpoint in `out` and its trainer state, where `--resume` asks for it; an
+    output that holds checkpoints without `--resume` is refused rather than overwritten."""
+    checkpoint = latest_checkpoint(out)
+    if checkpoint is None:
+        return None, None
+    if not resume:
+        raise ConfigError(f"{out}: holds checkpoints ({checkpoint.name}); --resume to continue, or another output")
+    return checkpoint, _load_state(checkpoint, config)
 
-    final = out / "checkpoints" / f"step-{step:07d}"
-    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+
+def save_plain(model, tok, directory: Path, extra=None) -> Path:
+    """A Hugging Face directory (and whatever `extra(tmp)` adds), written beside and renamed into
+    place."""
+    tmp = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(str(tmp), safe_serialization=True)
     tok.save_pretrained(str(tmp))
-    torch.save({"step": step, "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
-                "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-                "fingerprint": fingerprint(config)}, tmp / "trainer_state.pt")
-    write_json_atomic(tmp / "trainer_state.json", {"step": step, **extra, "config": config.model_dump(mode="json")})
-    if final.exists():  # a rerun from an earlier checkpoint passes this step again
-        shutil.rmtree(final)
-    os.replace(tmp, final)
+    if extra is not None:
+        extra(tmp)
+    if directory.exists():  # a rerun from an earlier checkpoint passes this step again
+        shutil.rmtree(directory)
+    os.replace(tmp, directory)
+    return directory
+
+
+def _save(model, tok, optimizer, config, out: Path, step: int, extra: dict) -> Path:
+    import torch
+
+    def trainer_state(tmp: Path) -> None:
+        torch.save({"step": step, "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
+                    "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                    "fingerprint": fingerprint(config)}, tmp / "trainer_state.pt")
+        write_json_atomic(tmp / "trainer_state.json", {"step": step, **extra, "config": config.model_dump(mode="json")})
+
+    final = save_plain(model, tok, out / "checkpoints" / f"step-{step:07d}", trainer_state)
     write_json_atomic(out / "latest.json", {"step": step, "path": f"checkpoints/{final.name}"})
     kept = sorted(p for p in (out / "checkpoints").glob("step-*") if p.is_dir())
     for old in kept[:-config.keep_checkpoints]:
         shutil.rmtree(old, ignore_errors=True)
     return final
-
-
-def save_plain(model, tok, directory: Path) -> Path:
-    """A Hugging Face directory, written beside and renamed into place."""
-    tmp = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(str(tmp), safe_serialization=True)
-    tok.save_pretrained(str(tmp))
-    if directory.exists():
-        shutil.rmtree(directory)
-    os.replace(tmp, directory)
-    return directory
 
 
 class Log:

@@ -28,14 +28,8 @@ def pretrain(config, resume: bool = False, stop_after: int | None = None, progre
     val = [(b, None, b) for b in (np.stack(windows[i:i + config.batch_size]).astype(np.int64)
                                   for i in range(0, len(windows), config.batch_size))]
 
-    checkpoint = loop.latest_checkpoint(out)
-    if checkpoint is not None and not resume:
-        raise ConfigError(f"{out}: holds checkpoints ({checkpoint.name}); --resume to continue, or another output")
-    if checkpoint is not None:
-        state = loop.load_state(checkpoint, config)
-        model = load_model(checkpoint)
-    else:
-        state, model = None, new_model(model_config, config.seed)
+    checkpoint, state = loop.checkpoint_to_resume(out, config, resume)
+    model = load_model(checkpoint) if checkpoint is not None else new_model(model_config, config.seed)
 
     def batches(step: int, micro: int):
         ids = train.sample(config.seed, step, micro, config.batch_size)
