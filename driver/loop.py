@@ -27,9 +27,9 @@ from typing import Callable
 
 import numpy as np
 
-from driver.model import quiet_transformers
-from pipeline.config import ConfigError
-from pipeline.io import write_json_atomic
+from kopile.driver.model import quiet_transformers
+from kopile.core.errors import ConfigError
+from kopile.core.io import write_json_atomic
 
 # Settings that do not change the trajectory: a resumed run may change them.
 _FREE = {"output", "eval_every", "save_every", "keep_checkpoints", "log_every", "eval_batches", "compile",

@@ -30,6 +30,9 @@ class Filter(Lazy):
 
     name = "filter"
 
+    def setup(self) -> None:
+        """Load what the filter needs (a model) once per worker, before the first document."""
+
     def score(self, text: str) -> Scores:
         raise NotImplementedError
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from filters import text as kt
-from filters.base import Decision, Filter, Scores
+from kopile.filters import text as kt
+from kopile.filters.base import Decision, Filter, Scores
 
 
 def bundled_model_path() -> Path:

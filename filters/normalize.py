@@ -5,8 +5,8 @@ import re
 
 import ftfy
 
-from filters import text as kt
-from filters.base import Decision, Filter, Scores
+from kopile.filters import text as kt
+from kopile.filters.base import Decision, Filter, Scores
 
 # ftfy's defaults with two changes: quotes keep their curl (they are content, not damage),
 # and its width folding is off because fold_width does it without touching jamo or kana.

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from filters import text as kt
-from filters.base import Decision, Filter, Lazy, Scores, first_failure, ratio
+from kopile.filters import text as kt
+from kopile.filters.base import Decision, Filter, Lazy, Scores, first_failure, ratio
 
 # FineWeb-2 kor_Hang stop words (Kiwi morphemes).
 STOP_WORDS = ("의", "다", "이", "는", "에", "을", "한", "년", "하", "은", "를", "했", "고", "에서",
@@ -201,7 +201,7 @@ class LineFilter(Filter):
 
 
 def _load_lexicon(name: str) -> list[str]:
-    body = resources.files("filters.lexicons").joinpath(name).read_text(encoding="utf-8")
+    body = resources.files("kopile.filters").joinpath("lexicons", name).read_text(encoding="utf-8")
     return [line.strip() for line in body.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -12,8 +12,8 @@ from collections import Counter
 
 import numpy as np
 
-from filters.base import Decision, Filter, Scores, first_failure, ratio
-from filters.quality import Tokenizer
+from kopile.filters.base import Decision, Filter, Scores, first_failure, ratio
+from kopile.filters.quality import Tokenizer
 
 # FineWeb-2 kor_Hang (Kiwi morphemes); Gopher's paragraph thresholds, which FineWeb-2 keeps.
 KIWI_TOP_NGRAMS = {2: 0.282, 3: 0.228, 4: 0.185}

@@ -12,10 +12,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ROOT, kill_when, manifest_entries, read_dir
-from pipeline.config import ConfigError, parse_ingest_config
-from pipeline.ingest.charset import decode
-from pipeline.ingest.urls import UrlFilter
-from pipeline.runner import Ingester
+from kopile.pipeline.config import ConfigError, parse_ingest_config
+from kopile.pipeline.ingest.charset import decode
+from kopile.pipeline.ingest.urls import UrlFilter
+from kopile.pipeline.jobs.ingest import Ingester
 
 ARTICLE = ("서울시는 올해 봄부터 한강 공원에 자전거 도로를 새로 만든다고 밝혔다. 공사는 세 단계로 나뉘어 "
            "진행되며, 시민들의 의견을 모아 노선을 정했다. 담당자는 안전 시설을 충분히 갖추겠다고 말했다.")
@@ -257,7 +257,7 @@ def test_kill_9_then_resume_gives_identical_shards(ray_session, tmp_path):
         write_warc(d / f"crawl-{k:02d}.warc.gz", _pages(40, start=k * 100))
     cfg = tmp_path / "ingest.yaml"
     cfg.write_text(f"input: {d}\noutput: {tmp_path / 'killed'}\nextractor: trafilatura\n")
-    command = [sys.executable, "-m", "pipeline.cli", "ingest", str(cfg), "--num-cpus", "1", "--no-progress"]
+    command = [sys.executable, "-m", "kopile.cli", "ingest", str(cfg), "--num-cpus", "1", "--no-progress"]
     manifest = tmp_path / "killed" / "00_ingest" / "_manifest.json"
     kill_when(command, lambda: manifest_entries(manifest, "files") >= 3)
     assert len(json.loads(manifest.read_text())["files"]) < 16

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from filters.base import Decision, Filter, Scores
-from filters.pii.scrubber import PiiScrubber
+from kopile.filters.base import Decision, Filter, Scores
+from kopile.filters.pii.scrubber import PiiScrubber
 
 
 class PiiFilter(Filter):
