@@ -100,10 +100,13 @@ def prepare_dir(path: Path) -> Path:
             break
     try:
         path.mkdir(parents=True, exist_ok=True)
+        # A file made and removed says what os.access cannot: a read-only mount, a full
+        # quota, an ACL.
+        probe = tmp_path(path / "write-probe")
+        probe.write_bytes(b"")
+        probe.unlink()
     except OSError as e:
         raise OutputError(path, e) from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise OutputError(path, "permission denied")
     return path
 
 

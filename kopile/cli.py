@@ -24,7 +24,11 @@ def _execute(args, load, make, report, needs_ray=True) -> int:
         if hasattr(job, "prepare"):
             job.prepare()
         executor = None
-        if needs_ray(config) if callable(needs_ray) else needs_ray:
+        if getattr(args, "local", False):
+            from kopile.pipeline.jobs.executor import LocalExecutor
+
+            executor = LocalExecutor()
+        elif needs_ray(config) if callable(needs_ray) else needs_ray:
             from kopile.pipeline.jobs.executor import RayExecutor
 
             executor = RayExecutor(args.ray_address, args.num_cpus)
@@ -252,6 +256,8 @@ def _common(parser) -> None:
     parser.add_argument("--ray-address", default=None,
                         help="join an existing Ray cluster (auto, host:port or ray://host:port) instead")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--local", action="store_true",
+                        help="run every task in this process, one at a time, without Ray (debugging, small inputs)")
 
 
 def main(argv=None) -> int:

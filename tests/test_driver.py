@@ -122,6 +122,10 @@ def test_resume_equals_an_uninterrupted_run(tokens_dir, tok_dir, tmp_path):
     first = pretrain(pre_config(tokens_dir, tok_dir, tmp_path / "cut"), stop_after=3, progress=False)
     assert first["step"] == 3 and not (tmp_path / "cut" / "final").exists()
     assert json.loads((tmp_path / "cut" / "latest.json").read_text())["step"] == 3
+    # What a kill during a save leaves: a half-written checkpoint under its temporary name.
+    half = tmp_path / "cut" / "checkpoints" / ".step-0000004.tmp-99999"
+    half.mkdir()
+    (half / "model.safetensors").write_bytes(b"torn")
     resumed = pretrain(pre_config(tokens_dir, tok_dir, tmp_path / "cut"), resume=True, progress=False)
     assert resumed["step"] == whole["step"] == 6 and resumed["loss"] == whole["loss"]
     a, b = load_model(tmp_path / "whole" / "final"), load_model(tmp_path / "cut" / "final")

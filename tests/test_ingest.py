@@ -273,12 +273,17 @@ def test_kill_9_then_resume_gives_identical_shards(ray_session, tmp_path):
     assert not list((tmp_path / "killed").rglob(".*.tmp-*"))
 
 
-def test_truncated_jsonl_gzip_keeps_the_lines_before(ray_session, tmp_path):
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_truncated_compressed_jsonl_keeps_the_lines_before(ray_session, tmp_path, suffix):
+    import zstandard
+
     d = tmp_path / "dumps"
     d.mkdir()
-    body = "".join(json.dumps({"text": f"{i}번째 문서 " + ARTICLE}, ensure_ascii=False) + "\n" for i in range(200))
-    data = gzip.compress(body.encode("utf-8"))
-    (d / "cut.jsonl.gz").write_bytes(data[: len(data) * 3 // 4])
+    # Enough text for several zstd blocks (128 KB each): a cut file still holds whole ones.
+    body = "".join(json.dumps({"text": f"{i}번째 문서 " + ARTICLE}, ensure_ascii=False) + "\n" for i in range(1000))
+    compress = gzip.compress if suffix == ".gz" else zstandard.ZstdCompressor().compress
+    data = compress(body.encode("utf-8"))
+    (d / f"cut.jsonl{suffix}").write_bytes(data[: len(data) * 3 // 4])
     summary = ingest(d, tmp_path / "out", text_field="text")
     stage = summary["stages"][0]
     assert stage["removed_by_reason"] == {"truncated_stream": 1}

@@ -76,6 +76,10 @@ class Job:
     def done(self, item: Item, entry: dict) -> bool:
         return entry.get("status") == "ok"
 
+    def outputs(self, key: str, entry: dict) -> list[Path]:
+        """The files an entry stands for: removed with it when its item is no longer an input."""
+        return []
+
     def check(self, item: Item, entry: dict) -> None:
         """Raise ConservationError when an ok entry does not add up."""
 
@@ -106,8 +110,9 @@ def run(job: Job, executor, progress: bool | None = None) -> Outcome:
         io.prepare_dir(folder)
         io.remove_stale_tmp(folder)
     manifest = load_manifest(job)
-    entries = manifest[job.section]
     items = job.items()
+    _prune(manifest, job, {item.key for item in items})
+    entries = manifest[job.section]
     todo = [item for item in items if not (item.key in entries and job.done(item, entries[item.key]))]
     resumed = len(items) - len(todo)
     wall = time.perf_counter()
@@ -133,6 +138,18 @@ def run(job: Job, executor, progress: bool | None = None) -> Outcome:
     errors = [job.error_line(item, entries[item.key]) for item in items
               if item.key in entries and entries[item.key].get("status") != "ok"]
     return Outcome(entries, resumed, round(time.perf_counter() - wall, 3), errors, fatal)
+
+
+def _prune(manifest: dict, job: Job, keys: set[str]) -> None:
+    """Outputs of items that are no longer inputs (a shard removed, or failed upstream) would be
+    read as current by whoever reads the folder: they go, with their entries."""
+    gone = [key for key in manifest[job.section] if key not in keys]
+    for key in gone:
+        for path in job.outputs(key, manifest[job.section][key]):
+            Path(path).unlink(missing_ok=True)
+        del manifest[job.section][key]
+    if gone:
+        io.write_json_atomic(job.manifest_path, manifest)
 
 
 def _record(manifest: dict, job: Job, key: str, entry: dict) -> None:

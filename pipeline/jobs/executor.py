@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 
@@ -77,6 +79,7 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
             _check_reachable(address)
             ray.init(address=address, logging_level="WARNING", log_to_driver=True)
         else:
+            reap_orphans()
             # address="local": without it ray.init joins whatever cluster `ray start` last left
             # in /tmp/ray. On loopback, the embedded Ray is reachable from nowhere else. Tasks
             # exchange file paths, not data, so a small object store is enough. Ray then turns
@@ -87,6 +90,46 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
     except Exception as e:  # Ray raises ConnectionError, RuntimeError or its own errors here
         raise RayStartError(_start_failure(address, e)) from None
     return ray
+
+
+_AGENTS = ("ray::DashboardAgent", "ray::RuntimeEnvAgent")
+
+
+def orphan_agents() -> list[int]:
+    """Ray's node agents left by an embedded Ray whose driver was killed: their raylet is gone,
+    and they stay (about 175 MB). An agent whose parent is not a raylet serves no node. Linux
+    only (/proc); the user's own processes."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != os.getuid():
+                continue
+            if not (entry / "cmdline").read_bytes().startswith(tuple(a.encode() for a in _AGENTS)):
+                continue
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            parent = (proc / str(ppid) / "cmdline").read_bytes() if ppid > 1 else b""
+            if b"raylet" not in parent:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+    return sorted(found)
+
+
+def reap_orphans() -> list[int]:
+    """Stops the orphaned agents; run before a new embedded Ray starts."""
+    reaped = []
+    for pid in orphan_agents():
+        try:
+            os.kill(pid, signal.SIGKILL)
+            reaped.append(pid)
+        except OSError:
+            pass
+    return reaped
 
 
 def _start_failure(address: str | None, error: Exception) -> str:

@@ -89,8 +89,9 @@ def check_ids(shards: list[tuple[str, str]], id_column: str, work: Path, mode: s
                 renames.setdefault(name, []).append((row, f"{doc_id}~{name}:{row}"))
         for name, pairs in renames.items():
             pairs.sort()
-            io.write_table_atomic(work / "renames" / name, pa.table({
-                "row": pa.array([r for r, _ in pairs], pa.int64()), "id": pa.array([i for _, i in pairs], pa.string())}))
+            rows, ids = zip(*pairs)
+            io.write_table_atomic(work / "renames" / name, pa.table({"row": pa.array(rows, pa.int64()),
+                                                                     "id": pa.array(ids, pa.string())}))
         io.write_json_atomic(done, {"renamed": {name: len(p) for name, p in sorted(renames.items())}})
         for folder in ("hashed", "hashes"):
             shutil.rmtree(work / folder, ignore_errors=True)

@@ -55,6 +55,10 @@ class IngestJob(Job):
         return (entry.get("status") == "ok" and Path(item.args[4]).is_file()
                 and all((self.directory / "kept" / shard).is_file() for shard in entry["shards"]))
 
+    def outputs(self, key: str, entry: dict) -> list[Path]:
+        return [self.directory / "removed" / f"{key}.parquet",
+                *(self.directory / "kept" / shard for shard in entry.get("shards", []))]
+
     def check(self, item: Item, entry: dict) -> None:
         if entry["records_in"] != entry["kept"] + entry["removed"]:
             raise ConservationError(f"ingest of {entry['source']}: {entry['records_in']} records in, "

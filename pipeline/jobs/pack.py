@@ -41,6 +41,9 @@ class PackJob(Job):
         return entry.get("status") == "ok" and all((self.directory / s / f"{item.key}{x}").is_file()
                                                    for s in SPLITS for x in (".bin", ".idx"))
 
+    def outputs(self, key: str, entry: dict) -> list[Path]:
+        return [self.directory / s / f"{key}{x}" for s in SPLITS for x in (".bin", ".idx")]
+
     def error_line(self, item: Item, entry: dict) -> str:
         return f"{item.key}: {entry['error'].splitlines()[0]}"
 

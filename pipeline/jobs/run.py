@@ -65,6 +65,9 @@ class StageJob(Job):
                 and entry.get("decision") == task.decision_id and Path(task.kept).is_file()
                 and Path(task.removed).is_file())
 
+    def outputs(self, key: str, entry: dict) -> list[Path]:
+        return [self.directory / "kept" / key, self.directory / "removed" / key]
+
     def check(self, item: Item, entry: dict) -> None:
         from kopile.core.errors import ConservationError
 
@@ -131,6 +134,11 @@ class Runner:
             errors.extend(getattr(e, "errors", None) or [str(e)])
             self._finish(summary, errors)
             raise RunFailed(f"the run stopped: {str(e).splitlines()[0]}", errors, summary) from None
+        except BaseException as e:  # a bug, or Ctrl-C: run.json must not say "running"
+            import traceback
+
+            self._finish(summary, errors + [f"{type(e).__name__}: {e}\n{traceback.format_exc()}"])
+            raise
         self._finish(summary, errors)
         if errors:
             raise RunFailed(f"{len(errors)} shard(s) failed", errors, summary)
@@ -152,8 +160,8 @@ class Runner:
         if shards and issubclass(stage_class(job.spec.name), GlobalStage):
             decision_id, decisions, failed = self._decide(job, shards, executor)
             for s in shards:
-                extra[s.name].update(decision_id=decision_id, decisions=None if s.name in failed else str(decisions / s.name),
-                                     failed=failed.get(s.name))
+                extra[s.name].update(decision_id=decision_id, failed=failed.get(s.name),
+                                     decisions=None if s.name in failed else str(decisions / s.name))
         job.tasks = [job.shard_task(s, **extra[s.name]) for s in shards]
         outcome = engine.run(job, executor, self.progress)
         if outcome.fatal:

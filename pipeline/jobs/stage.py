@@ -116,8 +116,9 @@ def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
             removed.write(result.removed)
             counters.update(result.counters)
             reasons.update(result.removed.column(REASON).to_pylist())
-        entry.update(rows_in=rows, kept=kept.rows, removed=removed.rows, removed_by_reason=dict(sorted(reasons.items())),
-                     repaired_utf8=counters["repaired_utf8"], rewritten=counters["rewritten"])
+        entry.update(rows_in=rows, kept=kept.rows, removed=removed.rows,
+                     removed_by_reason=dict(sorted(reasons.items())), repaired_utf8=counters["repaired_utf8"],
+                     rewritten=counters["rewritten"])
         if task.renames:
             entry["renamed_ids"] = pq.read_metadata(task.renames).num_rows
         entry["bytes_kept"] = kept.commit()
