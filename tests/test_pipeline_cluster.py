@@ -22,9 +22,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def loopback_cluster(tmp_path):
+@pytest.fixture(scope="module")
+def loopback_cluster(tmp_path_factory):
     """`ray start --head` on 127.0.0.1 with its own auth token; stopped (and only it) afterwards."""
+    tmp_path = tmp_path_factory.mktemp("cluster")
     port = free_port()
     env = {**os.environ,
            # Ray's client rewrites 127.0.0.1 to the machine's address unless told the cluster
@@ -77,3 +78,16 @@ def test_unreachable_cluster_is_a_clear_error(tmp_path):
     assert result.returncode == 1
     assert "cannot start or join the Ray cluster at 127.0.0.1:" in result.stderr
     assert "no Ray cluster answers" in result.stderr
+
+
+def test_a_cluster_that_needs_a_token_names_the_variables(loopback_cluster, sample_dir, tmp_path):
+    address, env = loopback_cluster
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"input: {sample_dir}\noutput: {tmp_path / 'out'}\nstages:\n  - normalize: {{}}\n")
+    env = {k: v for k, v in env.items() if k not in ("RAY_AUTH_TOKEN", "RAY_AUTH_MODE")}
+    result = subprocess.run([sys.executable, "-m", "kopile.cli", "run", str(cfg), "--ray-address", address],
+                            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"kopile: cannot start or join the Ray cluster at {address}")
+    assert "RAY_AUTH_MODE=token" in last and "RAY_AUTH_TOKEN" in last

@@ -116,6 +116,14 @@ def test_one_and_two_workers_give_identical_files(sample_run, sample_dir, tmp_pa
     assert output_bytes(tmp_path / "one") == output_bytes(two_workers)
 
 
+def test_the_local_executor_gives_the_files_of_ray(sample_run, sample_dir, tmp_path):
+    from kopile.pipeline.jobs.executor import LocalExecutor
+
+    ray_run, _ = sample_run
+    Runner(run_config(sample_dir, tmp_path / "local"), progress=False).run(LocalExecutor())
+    assert output_bytes(tmp_path / "local") == output_bytes(ray_run)
+
+
 def test_resume_after_kill_gives_identical_files(ray_session, tmp_path):
     load_example("make_sample").generate(tmp_path / "in", seed=3, n_shards=12)
     stages = "stages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n"

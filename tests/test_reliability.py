@@ -134,6 +134,27 @@ def test_a_bug_in_the_keys_step_fails_the_stage(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "out" / "run.json").read_text())["status"] == "failed"
 
 
+def test_a_bug_in_a_stage_stops_the_run_at_that_stage(tmp_path, monkeypatch):
+    from kopile.pipeline.stages.normalize import NormalizeStage
+
+    def broken(self, table):
+        raise ZeroDivisionError("a bug in a stage")
+
+    monkeypatch.setattr(NormalizeStage, "__call__", broken)
+    write_shard(tmp_path / "in" / "a.parquet", DOCS[:3])
+    write_shard(tmp_path / "in" / "b.parquet", DOCS[3:6])
+    out = tmp_path / "out"
+    with pytest.raises(RunFailed) as failure:
+        Runner(run_config(tmp_path / "in", out, DEDUP), progress=False).run(LocalExecutor())
+    assert "normalize: ZeroDivisionError: a bug in a stage" in failure.value.errors[0]
+    entries = json.loads((out / "01_normalize" / "_manifest.json").read_text())["shards"]
+    assert len(entries) == 1  # the first bug stops the stage: the other shard is not tried
+    (entry,) = entries.values()
+    assert entry["kind"] == "bug" and "Traceback" in entry["traceback"] and "ZeroDivisionError" in entry["traceback"]
+    assert not (out / "02_exact_dedup").exists()
+    assert json.loads((out / "run.json").read_text())["status"] == "failed"
+
+
 # --- empty shards -------------------------------------------------------------------------
 
 def test_shards_emptied_upstream_pass_every_global_stage(ray_session, tmp_path):
