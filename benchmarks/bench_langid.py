@@ -1,12 +1,12 @@
 """Language identifiers side by side on a labelled set, and kopile's langid decision among them.
 
     .venv/bin/python benchmarks/langid_sets.py                  # the development set, once
-    .venv/bin/python benchmarks/bench_langid.py --nsmc          # dev set + all NSMC reviews, ~15 min
+    .venv/bin/python benchmarks/bench_langid.py --nsmc --kowiki # + all NSMC reviews and Wikipedia, ~20 min
     .venv/bin/python benchmarks/bench_langid.py --set OTHER.jsonl --only kopile,lid176
 
 Each identifier runs in a fresh subprocess (one core: the timings are per core), which loads
-the set, normalises it as the `normalize` stage does, loads the identifier (peak RSS before and
-after is recorded), then decides every document `--repeat` times; the median CPU time gives
+the set, normalises it as the `normalize` stage does, loads the identifier (RSS before and after
+is recorded, and the process's peak), then decides every document `--repeat` times; the median CPU time gives
 MB/s (UTF-8 bytes of the normalised texts). A document counts as kept when the identifier's
 top language is Korean (`lid176-today` adds kopile's former threshold, score >= 0.65; `kopile`
 is `LangIdFilter().keep`), as removed otherwise.
@@ -15,7 +15,7 @@ Reported per register and per length bucket (characters of the normalised text):
 Korean documents removed and of non-Korean documents removed; the exact language accuracy on
 non-Korean documents whose language is known (not `und`). `--nsmc` adds the unlabelled measure
 on all 712,404 NSMC reviews: the share of mostly-Hangul reviews (over half of the letters) that
-each of kopile and lid176-today removes.
+each of kopile and lid176-today removes; `--kowiki` the same on the Korean Wikipedia sample.
 
 Writes benchmarks/results/langid.{json,md} (for another `--set`, langid_<name>.{json,md}).
 """
@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DEV_SET = ROOT / "build" / "bench" / "langid" / "dev.jsonl"
-NSMC = ROOT.parent / "shared" / "data" / "nsmc" / "nsmc_raw_reviews.jsonl.gz"
+CORPORA = {"nsmc": ROOT.parent / "shared" / "data" / "nsmc" / "nsmc_raw_reviews.jsonl.gz",
+           "kowiki": ROOT.parent / "shared" / "data" / "kowiki" / "kowiki_sample.jsonl.gz"}
 RESULTS = ROOT / "benchmarks" / "results"
 BUCKETS = ((0, 10, "<10"), (10, 30, "10-29"), (30, 100, "30-99"), (100, 1000, "100-999"), (1000, 10**12, ">=1000"))
 IDENTIFIERS = ("kopile", "kopile-cld2", "kopile-lid176", "lid176-today", "lid176", "cld2", "cld3", "lingua-low",
@@ -51,7 +52,12 @@ def bucket(n: int) -> str:
     return next(name for lo, hi, name in BUCKETS if lo <= n < hi)
 
 
-def rss_mb() -> float:
+def rss_now_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def rss_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -133,35 +139,49 @@ def load_set(path: Path) -> list[dict]:
     return rows
 
 
-def load_nsmc() -> list[str]:
+def load_corpus(name: str) -> list[str]:
     from filters.normalize import Normalizer
 
     norm = Normalizer()
-    with gzip.open(NSMC, "rt", encoding="utf-8") as f:
+    with gzip.open(CORPORA[name], "rt", encoding="utf-8") as f:
         texts = [norm.normalize(json.loads(line)["text"] or "") for line in f]
     return [t for t in texts if t]
 
 
-def worker(name: str, set_path: Path | None, nsmc: bool, repeat: int) -> dict:
-    """Runs in its own process: loads, times, predicts; prints JSON."""
-    texts = load_nsmc() if nsmc else [r["text"] for r in load_set(set_path)]
-    rss_data = rss_mb()
+def worker(name: str, set_path: Path | None, corpus: str | None, repeat: int) -> dict:
+    """Runs in its own process: loads, times, predicts; prints JSON. Korean and non-Korean
+    documents are timed apart (an unlabelled corpus counts as Korean)."""
+    if corpus:
+        texts, korean = load_corpus(corpus), None
+    else:
+        rows = load_set(set_path)
+        texts, korean = [r["text"] for r in rows], [r["label"] == "ko" for r in rows]
+    groups = {"korean": [i for i in range(len(texts)) if korean is None or korean[i]],
+              "non_korean": [i for i in range(len(texts)) if korean is not None and not korean[i]]}
+    rss_data = rss_now_mb()
     identify = make(name)
-    identify("모델을 불러온다. Loading the model.")
-    rss_loaded = rss_mb()
-    seconds, out = [], None
+    for text in ("모델을 불러온다.", "good", "Loading the model."):  # loads whatever the identifier loads lazily
+        identify(text)
+    rss_loaded = rss_now_mb()
+    seconds = {g: [] for g in groups}
+    out = [None] * len(texts)
     for _ in range(repeat):
-        t0 = time.process_time()
-        out = [identify(t) for t in texts]
-        seconds.append(time.process_time() - t0)
-    return {"name": name, "seconds": seconds, "rss_data_mb": rss_data, "rss_loaded_mb": rss_loaded,
-            "rss_peak_mb": rss_mb(), "mb": sum(len(t.encode()) for t in texts) / 1e6,
+        for g, idx in groups.items():
+            t0 = time.process_time()
+            for i in idx:
+                out[i] = identify(texts[i])
+            seconds[g].append(time.process_time() - t0)
+    return {"name": name, "seconds": [a + b for a, b in zip(seconds["korean"], seconds["non_korean"])],
+            "seconds_by_group": seconds,
+            "mb_by_group": {g: sum(len(texts[i].encode()) for i in idx) / 1e6 for g, idx in groups.items()},
+            "rss_data_mb": rss_data, "rss_loaded_mb": rss_loaded, "rss_peak_mb": rss_peak_mb(),
+            "mb": sum(len(t.encode()) for t in texts) / 1e6,
             "predictions": [[lang, round(float(score), 4), bool(kept)] for lang, score, kept in out]}
 
 
-def run_worker(name: str, set_path: Path | None, nsmc: bool, repeat: int) -> dict:
+def run_worker(name: str, set_path: Path | None, corpus: str | None, repeat: int) -> dict:
     cmd = [sys.executable, __file__, "--worker", name, "--repeat", str(repeat)]
-    cmd += ["--nsmc-worker"] if nsmc else ["--set", str(set_path)]
+    cmd += ["--corpus-worker", corpus] if corpus else ["--set", str(set_path)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode:
@@ -223,11 +243,13 @@ def labelled_figures(rows: list[dict], res: dict) -> dict:
                                 for k, v in sorted(per_cell.items(), key=lambda kv: (kv[0][0], BUCKET_ORDER[kv[0][1]]))},
         "exact_language_accuracy": {k: {"right": v[0], "n": v[1], "share": rate(*v)} for k, v in sorted(exact.items())},
         "mb_per_s_per_core": res["mb"] / med, "cpu_seconds": res["seconds"], "mb": res["mb"],
+        "mb_per_s_per_core_by_group": {g: res["mb_by_group"][g] / statistics.median(sec)
+                                       for g, sec in res["seconds_by_group"].items() if res["mb_by_group"][g]},
         "rss_data_mb": res["rss_data_mb"], "rss_loaded_mb": res["rss_loaded_mb"], "rss_peak_mb": res["rss_peak_mb"],
     }
 
 
-def nsmc_figures(texts: list[str], res: dict) -> dict:
+def corpus_figures(texts: list[str], res: dict) -> dict:
     from filters import text as kt
 
     cells = collections.defaultdict(lambda: [0, 0])
@@ -238,7 +260,8 @@ def nsmc_figures(texts: list[str], res: dict) -> dict:
                 cells[key][0] += not kept
                 cells[key][1] += 1
     med = statistics.median(res["seconds"])
-    return {f"{a} {b}": {"removed": v[0], "n": v[1], "share": rate(*v)} for (a, b), v in sorted(cells.items())} | {
+    order = sorted(cells.items(), key=lambda kv: (kv[0][0], BUCKET_ORDER.get(kv[0][1], len(BUCKETS))))
+    return {f"{a} {b}": {"removed": v[0], "n": v[1], "share": rate(*v)} for (a, b), v in order} | {
         "mb_per_s_per_core": res["mb"] / med, "cpu_seconds": res["seconds"], "rss_peak_mb": res["rss_peak_mb"]}
 
 
@@ -251,7 +274,8 @@ def markdown(report: dict) -> str:
              f"{report['machine']}; medians of {report['repeat']} runs, CPU time of one process.", ""]
     figs = report["identifiers"]
     lines += ["| identifier | Korean removed | Korean >= 10 chars removed | worst register x bucket >= 10 chars | "
-              "non-Korean removed | en / ja / zh / other exact | MB/s per core | RSS: model (peak) MB |",
+              "non-Korean removed | en / ja / zh / other exact | MB/s per core: all (Korean / non-Korean) | "
+              "RSS of the identifier (process peak) MB |",
               "|---|---:|---:|---|---:|---|---:|---:|"]
     for name, f in figs.items():
         ex = f["exact_language_accuracy"]
@@ -259,8 +283,9 @@ def markdown(report: dict) -> str:
         lines.append(f"| {name} | {pct(f['korean_removed'])} | {pct(f['korean_removed_10plus'])} | "
                      f"{pct(w['share'])} ({w['register']} {w['bucket']}) | {pct(f['non_korean_removed'])} | "
                      + " / ".join(pct(ex.get(k, {}).get("share"), 1) for k in ("en", "ja", "zh", "other"))
-                     + f" | {f['mb_per_s_per_core']:.1f} | {f['rss_loaded_mb'] - f['rss_data_mb']:.0f} "
-                       f"({f['rss_peak_mb']:.0f}) |")
+                     + f" | {f['mb_per_s_per_core']:.1f} ({f['mb_per_s_per_core_by_group'].get('korean', 0):.1f} / "
+                       f"{f['mb_per_s_per_core_by_group'].get('non_korean', 0):.1f}) | "
+                       f"{f['rss_loaded_mb'] - f['rss_data_mb']:.0f} ({f['rss_peak_mb']:.0f}) |")
     registers = list(next(iter(figs.values()))["per_register"])
     lines += ["", "Share removed per register (Korean registers: the share of Korean documents removed; the others: "
               "the share of non-Korean documents removed):", "",
@@ -281,16 +306,17 @@ def markdown(report: dict) -> str:
         n = next(iter(figs.values()))["per_register_bucket"][key]["n"]
         lines.append(f"| {key} | {n} | " + " | ".join(pct(f["per_register_bucket"][key]["share"])
                                                       for f in figs.values()) + " |")
-    if report.get("nsmc"):
-        lines += ["", "## All NSMC reviews (unlabelled)", "",
-                  "Share of the normalised reviews removed; `mostly_hangul`: over half of the letters Hangul.", "",
-                  "| reviews | n | " + " | ".join(report["nsmc"]) + " |", "|---|---:|" + "---:|" * len(report["nsmc"])]
-        first = next(iter(report["nsmc"].values()))
+    for corpus, figs in report["corpora"].items():
+        if not figs:
+            continue
+        lines += ["", f"## All of {CORPORA[corpus].name} (unlabelled)", "",
+                  "Share of the normalised documents removed; `mostly_hangul`: over half of the letters Hangul.", "",
+                  "| documents | n | " + " | ".join(figs) + " |", "|---|---:|" + "---:|" * len(figs)]
+        first = next(iter(figs.values()))
         for key in [k for k in first if isinstance(first[k], dict)]:
             lines.append(f"| {key} | {first[key]['n']} | " + " | ".join(
-                f"{pct(v[key]['share'], 3)} ({v[key]['removed']})" for v in report["nsmc"].values()) + " |")
-        lines.append("| MB/s per core | | " + " | ".join(f"{v['mb_per_s_per_core']:.1f}" for v in report["nsmc"].values())
-                     + " |")
+                f"{pct(v[key]['share'], 3)} ({v[key]['removed']})" for v in figs.values()) + " |")
+        lines.append("| MB/s per core | | " + " | ".join(f"{v['mb_per_s_per_core']:.1f}" for v in figs.values()) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -300,12 +326,13 @@ def main(argv=None):
     ap.add_argument("--only", default=",".join(IDENTIFIERS), help="identifiers, comma-separated")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--nsmc", action="store_true", help="also all NSMC reviews: kopile and lid176-today")
+    ap.add_argument("--kowiki", action="store_true", help="also the Korean Wikipedia sample: kopile and lid176-today")
     ap.add_argument("--out", type=Path, help="results path without suffix")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
-    ap.add_argument("--nsmc-worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus-worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.set, args.nsmc_worker, args.repeat)))
+        print(json.dumps(worker(args.worker, args.set, args.corpus_worker, args.repeat)))
         return
     if not args.set.is_file():
         raise SystemExit(f"{args.set} is missing: `python benchmarks/langid_sets.py` builds the development set")
@@ -315,19 +342,19 @@ def main(argv=None):
               "documents": len(rows), "repeat": args.repeat,
               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                          f"load average {os.getloadavg()[0]:.2f} at start",
-              "identifiers": {}, "nsmc": {}}
+              "identifiers": {}, "corpora": {}}
     for name in args.only.split(","):
         print(f"{name} ...", file=sys.stderr, flush=True)
         res = run_worker(name, args.set, False, args.repeat)
         if res:
             report["identifiers"][name] = labelled_figures(rows, res)
-    if args.nsmc:
-        texts = load_nsmc()
+    for corpus in [c for c in CORPORA if getattr(args, c)]:
+        texts, report["corpora"][corpus] = load_corpus(corpus), {}
         for name in ("kopile", "lid176-today"):
-            print(f"{name} on all NSMC ...", file=sys.stderr, flush=True)
-            res = run_worker(name, None, True, args.repeat)
+            print(f"{name} on all of {corpus} ...", file=sys.stderr, flush=True)
+            res = run_worker(name, None, corpus, args.repeat)
             if res:
-                report["nsmc"][name] = nsmc_figures(texts, res)
+                report["corpora"][corpus][name] = corpus_figures(texts, res)
     report["load_average_end"] = os.getloadavg()[0]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
