@@ -65,7 +65,8 @@ METADATA_PACKAGES = ("ftfy", "pyarrow", "ray", "datasketch", "trafilatura", "tok
                      "peft", "presidio-analyzer", "sentencepiece", "tiktoken", "matplotlib", "charset-normalizer")
 SPACY_LANGS = ("en", "ja", "zh", "de", "fr", "es", "it", "pt", "nl", "ru", "uk", "pl", "tr", "ar", "fa", "he",
                "hi", "bn", "th", "vi", "id", "el", "sv", "fi", "hu", "cs", "ro", "ca")
-CODE_FILES = (("ftfy", "fixes.py"), ("ftfy", "chardata.py"), ("datasketch", "minhash.py"), ("warcio", "recordloader.py"))
+CODE_FILES = (("ftfy", "fixes.py"), ("ftfy", "chardata.py"), ("datasketch", "minhash.py"),
+              ("warcio", "recordloader.py"))
 
 URLS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+")
 
@@ -284,7 +285,9 @@ def english_terms(paragraphs: list[str]) -> list[str]:
 def code_mixed_rows(rng: random.Random, foreign: dict) -> list[dict]:
     ko = korean_sentences()
     terms = english_terms(foreign["en"])
-    titles = [t for _, r in dev_records(KOWIKI) for t in [r["title"]] if 2 <= len(t) <= 8 and letters(t)[0] == len(t.replace(" ", ""))]
+    # Short all-Hangul Wikipedia titles: names of people, places, works.
+    titles = [r["title"] for _, r in dev_records(KOWIKI)
+              if 2 <= len(r["title"]) <= 8 and letters(r["title"])[0] == len(r["title"].replace(" ", ""))]
     code = code_snippets(rng, 300)
     rows = []
     for _ in range(400):  # Korean with English terms, as Korean technical writing puts them

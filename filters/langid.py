@@ -111,7 +111,9 @@ class LangIdFilter(Filter):
         self.setup()
         # fastText predicts one line.
         labels, probs = self._lid.predict(text.replace("\n", " "), k=1)
-        return (labels[0].removeprefix("__label__"), min(float(probs[0]), 1.0), "lid176") if labels else ("", 0.0, "lid176")
+        if not labels:
+            return "", 0.0, "lid176"
+        return labels[0].removeprefix("__label__"), min(float(probs[0]), 1.0), "lid176"
 
     def score(self, text: str) -> Scores:
         # The first max_chars say what the language is.
