@@ -2,12 +2,14 @@
 
     .venv/bin/python benchmarks/langid_sets.py                  # the development set, once
     .venv/bin/python benchmarks/bench_langid.py --nsmc --kowiki # + all NSMC reviews and Wikipedia, ~20 min
-    .venv/bin/python benchmarks/bench_langid.py --set OTHER.jsonl --only kopile,lid176
+    .venv/bin/python benchmarks/bench_langid.py --set OTHER.jsonl --only kopile,lid176-today
 
-Each identifier runs in a fresh subprocess (one core: the timings are per core), which loads
-the set, normalises it as the `normalize` stage does, loads the identifier (RSS before and after
-is recorded, and the process's peak), then decides every document `--repeat` times; the median CPU time gives
-MB/s (UTF-8 bytes of the normalised texts). A document counts as kept when the identifier's
+A set is JSON Lines with `text`, `label` (`ko`, a language code, read as ISO 639-1: `zh-Hans` and
+`zho` are `zh`; `und`: not Korean, language unknown) and `register`. Each identifier runs in a
+fresh subprocess (one core: the timings are per core), which loads the set, normalises it as the
+`normalize` stage does, loads the identifier (RSS before and after is recorded, and the process's
+peak), then decides every document `--repeat` times; the median CPU time gives MB/s (UTF-8 bytes
+of the normalised texts). A document counts as kept when the identifier's
 top language is Korean (`lid176-today` adds kopile's former threshold, score >= 0.65; `kopile`
 is `LangIdFilter().keep`), as removed otherwise.
 
