@@ -42,7 +42,7 @@ KOPILE_PARAMS = {"threshold": THRESHOLD, "shingle": "char"}  # everything else: 
 def stage_defaults() -> dict:
     import inspect
 
-    from pipeline.stages.minhash_dedup import MinhashParams
+    from kopile.pipeline.stages.minhash_dedup import MinhashParams
 
     return {k: p.default for k, p in inspect.signature(MinhashParams.__init__).parameters.items()
             if k != "self" and p.default is not None}
@@ -50,7 +50,7 @@ def stage_defaults() -> dict:
 
 def kopile_split() -> tuple[int, int, int]:
     """(num_perm, bands, rows) of the stage at THRESHOLD with its defaults."""
-    from pipeline.dedup.minhash import lsh_params
+    from kopile.pipeline.dedup.minhash import lsh_params
 
     d = stage_defaults()
     return (d["num_perm"], *lsh_params(THRESHOLD, d["num_perm"], d["false_positive_weight"],
@@ -72,14 +72,15 @@ SETTINGS = {
 def kopile_run(shards: Path, out: Path, workers: int, shingle: str) -> dict:
     import ray
 
-    from pipeline.config import parse_config
-    from pipeline.runner import Runner
+    from kopile.pipeline.config import parse_config
+    from kopile.pipeline.jobs.executor import RayExecutor
+    from kopile.pipeline.jobs.run import Runner
 
     params = {**KOPILE_PARAMS, "shingle": shingle}
     config = parse_config({"input": str(shards), "output": str(out), "stages": [{"minhash_dedup": params}]},
                           "benchmarks/bench_dedup.py")
     started = time.perf_counter()
-    summary = Runner(config, progress=False, log=lambda *a, **k: None).run(num_cpus=workers)
+    summary = Runner(config, progress=False, log=lambda *a, **k: None).run(RayExecutor(num_cpus=workers))
     seconds = time.perf_counter() - started
     ray.shutdown()
     stage = summary["stages"][0]
@@ -189,8 +190,8 @@ def signatures_run(shards: Path, out: Path, repeat: int) -> dict:
     """docs/s of kopile's MinHasher and of datasketch.MinHash per document, on one core."""
     from datasketch import MinHash
 
-    from filters.dedup import ExactKey
-    from pipeline.dedup.minhash import MinHasher
+    from kopile.filters.dedup import ExactKey
+    from kopile.pipeline.dedup.minhash import MinHasher
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -446,7 +447,7 @@ def markdown(report: dict) -> str:
 
 
 def versions() -> dict:
-    from pipeline.runner import versions as kopile_versions
+    from kopile.pipeline.jobs.engine import versions as kopile_versions
 
     return kopile_versions(("datatrove", "datasketch", "xxhash"))
 

@@ -250,7 +250,7 @@ def news_page(rng, site, title, lines, others, comments, style):
     bp["sidebar"] += ["많이 본 뉴스", *popular, *hot]
     date = (f"{rng.randint(2017, 2023)}.{rng.randint(1, 12):02d}.{rng.randint(1, 28):02d} "
             f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}")
-    sidebar = (f"<aside class='sidebar'><section class='most-viewed'><h3>많이 본 뉴스</h3><ol>"
+    sidebar = ("<aside class='sidebar'><section class='most-viewed'><h3>많이 본 뉴스</h3><ol>"
                + "".join(f"<li><span class='rank'>{i}</span><a href='/news/articleView.html?idxno={rng.randint(1, 10**6)}'>"
                          f"{e(t)}</a></li>" for i, t in enumerate(popular, 1))
                + "</ol></section><section class='popular'><h3>인기 기사</h3>" + ul(hot, "hot-list") + "</section>"
@@ -332,14 +332,14 @@ def forum_page(rng, site, title, lines, others, comments, style):
     body = (cookie_html(site, bp)
             + f"<table width='100%' class='top'><tr><td><b>{e(site['name'])}</b></td><td align='right'>"
             + " | ".join(f"<a href='#'>{e(x)}</a>" for x in top) + "</td></tr>"
-            f"<tr><td colspan='2' class='menu'>" + " | ".join(f"<a href='/bbs/board.php'>{e(x)}</a>" for x in site["menu"])
+            "<tr><td colspan='2' class='menu'>" + " | ".join(f"<a href='/bbs/board.php'>{e(x)}</a>" for x in site["menu"])
             + f"</td></tr></table><table width='100%'><tr><td width='160' valign='top' class='left'>{ad_html(rng, bp)}</td>"
             f"<td valign='top'><h3 class='board-name'>{e(board)}</h3>{view}"
             + (comments_html(rng, comments, bp, table=True) if site["comments"] else "")
             + f"<table class='board-list' width='100%'><tr><th>번호</th><th>제목</th><th>글쓴이</th><th>날짜</th><th>조회</th></tr>"
             f"{rows}</table><div class='paging'>" + " ".join(str(i) for i in range(1, 11))
             + " <a href='#'>다음</a></div><form class='search'><select><option>제목+내용</option><option>글쓴이</option>"
-            f"</select><input type='text'><button>검색</button></form></td></tr></table>" + footer_html(site, bp))
+            "</select><input type='text'><button>검색</button></form></td></tr></table>" + footer_html(site, bp))
     return body, bp
 
 
@@ -492,7 +492,7 @@ def cpu_ticks() -> tuple[int, int] | None:
 
 def kopile_command() -> list[str]:
     script = Path(sys.executable).with_name("kopile")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "pipeline.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "kopile.cli"]
 
 
 def run_ingest(work: Path, extractor: str, workers: int) -> dict:
@@ -653,7 +653,7 @@ def summarise(items: list[tuple[dict, dict]]) -> dict:
 # --- report -----------------------------------------------------------------------------------
 
 def versions() -> dict:
-    from pipeline.runner import versions as kopile_versions
+    from kopile.pipeline.jobs.engine import versions as kopile_versions
 
     return kopile_versions(("resiliparse", "trafilatura", "lxml", "warcio"))
 

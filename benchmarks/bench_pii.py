@@ -114,7 +114,7 @@ class Kopile(System):
                      "PiiScrubber(prescreen=False): every recognizer on every document (the speed baseline)")
 
     def setup(self):
-        from filters.pii import ENTITIES, PiiScrubber
+        from kopile.filters.pii import ENTITIES, PiiScrubber
 
         self.scrubber = PiiScrubber(prescreen=self.prescreen)
         self.supports = tuple(ENTITIES)
@@ -158,7 +158,7 @@ class PresidioPredefined(System):
                                                               PhoneRecognizer)
 
         try:
-            from filters.pii.engine import offline_nlp_engine
+            from kopile.filters.pii.engine import offline_nlp_engine
             nlp = offline_nlp_engine()
         except ImportError:
             from presidio_analyzer.nlp_engine import NoOpNlpEngine
@@ -491,7 +491,7 @@ def prescreen_patterns() -> dict:
     presidio: `recognizers.CANDIDATES` (name -> (pattern, ...)) or a single `PRESCREEN`. A diagnostic only:
     an interface it does not know gives no figures rather than a failed run."""
     try:
-        from filters.pii import recognizers as rec
+        from kopile.filters.pii import recognizers as rec
     except ImportError:
         return {}
     if hasattr(rec, "CANDIDATES"):

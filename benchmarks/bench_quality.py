@@ -133,13 +133,14 @@ def text_bytes(directory: Path, column: str = "text") -> int:
 def kopile_run(shards: Path, out: Path, workers: int) -> dict:
     import ray
 
-    from pipeline.config import parse_config
-    from pipeline.runner import Runner
+    from kopile.pipeline.config import parse_config
+    from kopile.pipeline.jobs.executor import RayExecutor
+    from kopile.pipeline.jobs.run import Runner
 
     config = parse_config({"input": str(shards), "output": str(out), "seed": 0, "stages": kopile_stages()},
                           "benchmarks/bench_quality.py")
     started = time.perf_counter()
-    summary = Runner(config, progress=False, log=lambda *a, **k: None).run(num_cpus=workers)
+    summary = Runner(config, progress=False, log=lambda *a, **k: None).run(RayExecutor(num_cpus=workers))
     seconds = time.perf_counter() - started
     ray.shutdown()
     return {"workers": workers, "run_seconds": seconds, "stages": summary["stages"],
@@ -164,7 +165,7 @@ def datatrove_pipeline(shards: Path, out: Path, language_threshold: float) -> li
             if self._model is None:
                 from fasttext.FastText import _FastText
 
-                from filters.langid import bundled_model_path
+                from kopile.filters.langid import bundled_model_path
 
                 self._model = _FastText(str(bundled_model_path()))
             return self._model

@@ -115,7 +115,7 @@ def _batches(path: str, size: int = 1000):
 def child(kind: str, text: str, out: str) -> dict:
     started = time.perf_counter()
     if kind.startswith("kopile"):
-        from tokenizers_train import train as T
+        from kopile.tokenizers_train import train as T
 
         model, vocab = {"kopile": ("sp_bpe", VOCAB), "kopile-count-only": ("sp_bpe", 600),
                         "kopile-batches": ("sp_bpe", VOCAB), "kopile-no-normalizer": ("sp_bpe", VOCAB),
@@ -195,7 +195,7 @@ def run_tokenize(text: Path, tokenizer: Path, work: Path, workers: int) -> dict:
     cfg = work / "tokenize.yaml"
     cfg.write_text(f"input: {shards}\ntokenizer: {tokenizer}\noutput: {out}\n")
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "tokenize", str(cfg), "--num-cpus", str(workers),
+    proc = subprocess.run([sys.executable, "-m", "kopile.cli", "tokenize", str(cfg), "--num-cpus", str(workers),
                            "--no-progress"], cwd=ROOT, capture_output=True, text=True)
     if proc.returncode:
         raise RuntimeError(proc.stderr[-2000:])

@@ -111,8 +111,8 @@ def prepare(work: Path) -> tuple[Path, Path, dict]:
     if missing:
         sys.exit(f"bench_train: needs the shared Korean data, not found: {', '.join(missing)} "
                  "(see ../shared/data/README.md)")
-    from tokenizers_train.pack import dtype_for, pack_shard
-    from tokenizers_train.train import EOS, save, train
+    from kopile.tokenizers_train.pack import dtype_for, pack_shard
+    from kopile.tokenizers_train.train import EOS, save, train
 
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
@@ -198,7 +198,7 @@ def _val(tokens: str, seq_len: int, batch: int, vocab: int):
     """The validation batches `pretrain` builds, for the Trainer's model."""
     import numpy as np
 
-    from driver.data import Windows
+    from kopile.driver.data import Windows
 
     windows = Windows(tokens, "val", seq_len, vocab).sequential(EVAL_BATCHES * batch)
     return [(b, None, b) for b in (np.stack(windows[i:i + batch]).astype(np.int64)
@@ -215,8 +215,8 @@ def child(spec: dict) -> dict:
     tokens_per_step = spec["batch_size"] * spec["seq_len"]
     started = time.perf_counter()
     if spec["contender"] == "kopile":
-        import driver.pretrain as pretrain_module
-        from driver.config import ModelSpec, PretrainConfig
+        import kopile.driver.pretrain as pretrain_module
+        from kopile.driver.config import ModelSpec, PretrainConfig
 
         made = pretrain_module.new_model
         pretrain_module.new_model = lambda config, seed: stamps.attach(made(config, seed))
@@ -240,10 +240,10 @@ def child(spec: dict) -> dict:
         from torch.utils.data import IterableDataset
         from transformers import Trainer, TrainerCallback, TrainingArguments
 
-        from driver import loop
-        from driver.config import ModelSpec
-        from driver.data import Windows
-        from driver.model import llama_config, load_tokenizer, new_model
+        from kopile.driver import loop
+        from kopile.driver.config import ModelSpec
+        from kopile.driver.data import Windows
+        from kopile.driver.model import llama_config, load_tokenizer, new_model
 
         tok = load_tokenizer(spec["tokenizer"])
         model_config = llama_config(ModelSpec(preset=spec["preset"]), tok)
@@ -345,7 +345,7 @@ def peak_tflops(name: str, override: float | None) -> float | None:
 
 
 def summarise(preset: str, setting: dict, runs: dict, peak: float | None) -> dict:
-    from driver.config import PRESETS
+    from kopile.driver.config import PRESETS
 
     shape = PRESETS[preset]
     row = {"preset": preset, **setting}
@@ -378,7 +378,7 @@ def summarise(preset: str, setting: dict, runs: dict, peak: float | None) -> dic
 
 
 def write_markdown(path: Path, report: dict) -> None:
-    lines = [f"# Training throughput: kopile's driver against transformers.Trainer", "",
+    lines = ["# Training throughput: kopile's driver against transformers.Trainer", "",
              f"Written by `benchmarks/bench_train.py` on {report['date']} at revision {report['git_revision']}. "
              f"Machine: {report['machine']['cpu_model']}, {report['machine']['nproc']} cores, torch "
              f"{report['versions']['torch']}, transformers {report['versions']['transformers']}; "

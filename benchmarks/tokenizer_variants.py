@@ -27,7 +27,7 @@ VARIANTS = [("sp_bpe", "default"), ("sp_bpe", "punct"), ("sp_bpe", "digits"), ("
 
 
 def _mark(texts: list[str]) -> list[str]:
-    from tokenizers_train.train import kiwi_marked
+    from kopile.tokenizers_train.train import kiwi_marked
 
     return list(kiwi_marked(texts))
 
@@ -40,8 +40,8 @@ def main(argv=None) -> None:
     ap.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--only", nargs="*", help="variants as MODEL/PRETOKENIZE (default: all)")
     args = ap.parse_args(argv)
-    from tokenizers_train import report as R
-    from tokenizers_train import train as T
+    from kopile.tokenizers_train import report as R
+    from kopile.tokenizers_train import train as T
 
     held, _, train_texts, info = tf.build_samples(args.docs, args.train_mb, 2000, 0)
     boundaries = R.morpheme_boundaries(held)

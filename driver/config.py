@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipeline.config import ConfigError, _load_yaml, _parse
+from kopile.core.config import ConfigError, load_yaml, parse_model
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -127,8 +127,8 @@ def _paths(value: str | list[str]) -> list[str]:
 
 
 def load_pretrain_config(path: str | Path, overrides: dict | None = None) -> PretrainConfig:
-    return _parse(PretrainConfig, _load_yaml(Path(path), overrides), str(path))
+    return parse_model(PretrainConfig, load_yaml(Path(path), overrides), str(path))
 
 
 def load_finetune_config(path: str | Path, overrides: dict | None = None) -> FinetuneConfig:
-    return _parse(FinetuneConfig, _load_yaml(Path(path), overrides), str(path))
+    return parse_model(FinetuneConfig, load_yaml(Path(path), overrides), str(path))

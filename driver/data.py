@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.config import ConfigError
-from tokenizers_train.pack import TokenStream
+from kopile.core.errors import ConfigError
+from kopile.tokenizers_train.pack import TokenStream
 
 
 class Windows:
@@ -146,17 +146,19 @@ def encode_chats(chats, tok, max_len: int) -> tuple[list[Example], dict]:
     return examples, {"examples": len(examples), "truncated": truncated, "dropped_no_answer_left": dropped}
 
 
+def pad_right(rows: list, value: int) -> np.ndarray:
+    """Sequences of different lengths as one int64 array, each filled with `value` after its end."""
+    out = np.full((len(rows), max(len(r) for r in rows)), value, dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = r
+    return out
+
+
 def chat_batch(examples: list[Example], pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Right-padded ids, attention mask and labels of a list of examples."""
-    width = max(len(e.ids) for e in examples)
-    ids = np.full((len(examples), width), pad_id, dtype=np.int64)
-    labels = np.full((len(examples), width), -100, dtype=np.int64)
-    attention = np.zeros((len(examples), width), dtype=np.int64)
-    for row, e in enumerate(examples):
-        ids[row, :len(e.ids)] = e.ids
-        labels[row, :len(e.ids)] = e.labels
-        attention[row, :len(e.ids)] = 1
-    return ids, attention, labels
+    ids = pad_right([e.ids for e in examples], pad_id)
+    attention = pad_right([np.ones(len(e.ids)) for e in examples], 0)
+    return ids, attention, pad_right([e.labels for e in examples], -100)
 
 
 @functools.lru_cache(maxsize=4)

@@ -5,11 +5,11 @@ import math
 import sys
 from pathlib import Path
 
-from driver import loop
-from driver.config import _paths
-from driver.data import chat_batch, chat_indices, encode_chats, read_chats
-from driver.model import load_model, load_tokenizer, stop_ids
-from pipeline.config import ConfigError
+from kopile.driver import loop
+from kopile.driver.config import _paths
+from kopile.driver.data import chat_batch, chat_indices, encode_chats, read_chats
+from kopile.driver.model import load_model, load_tokenizer, stop_ids
+from kopile.core.errors import ConfigError
 
 
 def lora_model(base, spec, seed: int):

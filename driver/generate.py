@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from driver.model import load_model, load_tokenizer, stop_ids
-from pipeline.config import ConfigError
-from tokenizers_train.train import ROLES
+from kopile.driver.model import load_model, load_tokenizer, stop_ids
+from kopile.core.errors import ConfigError
+from kopile.tokenizers_train.train import ROLES
 
 STRATEGIES = ("greedy", "beam", "sample")
 
@@ -87,12 +87,12 @@ class _FileStreamer:
 def read_texts(path: str, text_column: str = "text", max_docs: int | None = None) -> list[str]:
     """Texts of a JSONL file (.jsonl, .jsonl.gz; `text_column` of each object) or of Parquet
     shards (a file, directory or glob)."""
-    from pipeline import io
-    from tokenizers_train import corpus
+    from kopile.core import io
+    from kopile.tokenizers_train import corpus
 
     p = Path(path)
     if p.name.endswith((".jsonl", ".jsonl.gz")):
-        from driver.data import _open
+        from kopile.driver.data import _open
 
         texts = []
         with _open(p) as f:
@@ -120,7 +120,8 @@ def perplexity(model, tok, texts: list[str], seq_len: int | None = None, batch_s
     model's context that do not overlap; mean loss per predicted token and its exp."""
     import torch
 
-    from driver.loop import token_loss_sum
+    from kopile.driver.data import pad_right
+    from kopile.driver.loop import token_loss_sum
 
     seq_len = seq_len or model.config.max_position_embeddings
     stream = []
@@ -136,12 +137,7 @@ def perplexity(model, tok, texts: list[str], seq_len: int | None = None, batch_s
     with torch.no_grad():
         for i in range(0, len(windows), batch_size):
             chunk = windows[i:i + batch_size]
-            width = max(len(w) for w in chunk)
-            ids = np.full((len(chunk), width), tok.pad_token_id, dtype=np.int64)
-            labels = np.full((len(chunk), width), -100, dtype=np.int64)
-            for row, w in enumerate(chunk):
-                ids[row, :len(w)] = w
-                labels[row, :len(w)] = w
+            ids, labels = pad_right(chunk, tok.pad_token_id), pad_right(chunk, -100)
             attention = torch.from_numpy((labels != -100).astype(np.int64)).to(device)
             labels_t = torch.from_numpy(labels).to(device)
             total += float(token_loss_sum(model, torch.from_numpy(ids).to(device), attention, labels_t))

@@ -27,9 +27,9 @@ from typing import Callable
 
 import numpy as np
 
-from driver.model import quiet_transformers
-from pipeline.config import ConfigError
-from pipeline.io import write_json_atomic
+from kopile.driver.model import quiet_transformers
+from kopile.core.errors import ConfigError
+from kopile.core.io import write_json_atomic
 
 # Settings that do not change the trajectory: a resumed run may change them.
 _FREE = {"output", "eval_every", "save_every", "keep_checkpoints", "log_every", "eval_batches", "compile",
@@ -135,7 +135,10 @@ def _load_state(checkpoint: Path, config) -> dict:
 
 def checkpoint_to_resume(out: Path, config, resume: bool) -> tuple[Path | None, dict | None]:
     """The newest checkpoint in `out` and its trainer state, where `--resume` asks for it; an
-    output that holds checkpoints without `--resume` is refused rather than overwritten."""
+    output that holds checkpoints without `--resume` is refused rather than overwritten.
+    Directories half written by a killed save are never valid: they go first."""
+    for stale in [*out.glob(".*.tmp-*"), *(out / "checkpoints").glob(".*.tmp-*")]:
+        shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
     checkpoint = latest_checkpoint(out)
     if checkpoint is None:
         return None, None

@@ -5,8 +5,8 @@ import json
 import re
 from pathlib import Path
 
-from pipeline.config import ConfigError
-from tokenizers_train.train import BOS, EOS, PAD, ROLES
+from kopile.core.errors import ConfigError
+from kopile.tokenizers_train.train import BOS, EOS, PAD, ROLES
 
 END = ROLES[-1]
 

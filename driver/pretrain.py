@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
-from driver import loop
-from driver.data import Windows
-from driver.model import check_tokens, llama_config, load_model, load_tokenizer, new_model
-from pipeline.config import ConfigError
+from kopile.driver import loop
+from kopile.driver.data import Windows
+from kopile.driver.model import check_tokens, llama_config, load_model, load_tokenizer, new_model
+from kopile.core.errors import ConfigError
 
 
 def pretrain(config, resume: bool = False, stop_after: int | None = None, progress: bool | None = None) -> dict:

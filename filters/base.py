@@ -1,7 +1,16 @@
 """The filter contract: `score` measures, `keep` decides, and both are recorded."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Annotated, Any, Iterable
+
+from pydantic import Field
+
+# Bounds of filter settings, validated where a config sets them (the constructor's type
+# hints are the stage's settings model).
+Fraction = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
+Positive = Annotated[int, Field(ge=1)]
 
 Scores = dict[str, Any]
 Decision = tuple[bool, "str | None"]
@@ -29,6 +38,9 @@ class Filter(Lazy):
     """
 
     name = "filter"
+
+    def setup(self) -> None:
+        """Load what the filter needs (a model) once per worker, before the first document."""
 
     def score(self, text: str) -> Scores:
         raise NotImplementedError

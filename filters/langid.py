@@ -16,8 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from filters import text as kt
-from filters.base import Decision, Filter, Scores
+from kopile.filters import text as kt
+from kopile.filters.base import Decision, Filter, Scores
 
 Share = Annotated[float, Field(ge=0, le=1)]
 

@@ -5,8 +5,8 @@ import re
 
 import ftfy
 
-from filters import text as kt
-from filters.base import Decision, Filter, Scores
+from kopile.filters import text as kt
+from kopile.filters.base import Count, Decision, Filter, Positive, Scores
 
 # ftfy's defaults with two changes: quotes keep their curl (they are content, not damage),
 # and its width folding is off because fold_width does it without touching jamo or kana.
@@ -26,7 +26,7 @@ class Normalizer(Filter):
 
     name = "normalize"
 
-    def __init__(self, fix_mojibake: bool = True, max_chars: int = 1_000_000, min_chars: int = 1):
+    def __init__(self, fix_mojibake: bool = True, max_chars: Positive = 1_000_000, min_chars: Count = 1):
         self.fix_mojibake = fix_mojibake
         self.max_chars = max_chars
         self.min_chars = min_chars

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from filters import text as kt
-from filters.base import Decision, Filter, Lazy, Scores, first_failure, ratio
+from kopile.filters import text as kt
+from kopile.filters.base import (Count, Decision, Filter, Fraction, Lazy, NonNegative, Positive, Scores,
+                                 first_failure, ratio)
 
 # FineWeb-2 kor_Hang stop words (Kiwi morphemes).
 STOP_WORDS = ("의", "다", "이", "는", "에", "을", "한", "년", "하", "은", "를", "했", "고", "에서",
@@ -51,8 +52,8 @@ class CharacterFilter(Filter):
 
     name = "characters"
 
-    def __init__(self, min_hangul_ratio: float = 0.3, max_jamo_ratio: float = 0.25,
-                 max_digit_ratio: float = 0.3, max_symbol_ratio: float = 0.25):
+    def __init__(self, min_hangul_ratio: Fraction = 0.3, max_jamo_ratio: Fraction = 0.25,
+                 max_digit_ratio: Fraction = 0.3, max_symbol_ratio: Fraction = 0.25):
         self.min_hangul_ratio = min_hangul_ratio
         self.max_jamo_ratio = max_jamo_ratio
         self.max_digit_ratio = max_digit_ratio
@@ -99,10 +100,10 @@ class WordFilter(Filter):
                        max_mean_word_length=16.0, min_alpha_word_ratio=0.8, min_stop_words=2),
     }
 
-    def __init__(self, tokenizer: Tokenizer | None = None, min_words: int | None = None,
-                 max_words: int | None = None, min_mean_word_length: float | None = None,
-                 max_mean_word_length: float | None = None, min_alpha_word_ratio: float | None = None,
-                 min_stop_words: int | None = None):
+    def __init__(self, tokenizer: Tokenizer | None = None, min_words: Count | None = None,
+                 max_words: Count | None = None, min_mean_word_length: NonNegative | None = None,
+                 max_mean_word_length: NonNegative | None = None, min_alpha_word_ratio: Fraction | None = None,
+                 min_stop_words: Count | None = None):
         self.tokenizer = tokenizer or Tokenizer()
         given = {k: v for k, v in locals().items() if k in self.DEFAULTS["kiwi"] and v is not None}
         for key, value in {**self.DEFAULTS[self.tokenizer.mode], **given}.items():
@@ -169,9 +170,9 @@ class LineFilter(Filter):
 
     name = "lines"
 
-    def __init__(self, min_sentence_end_ratio: float = 0.062, max_bullet_line_ratio: float = 0.9,
-                 max_ellipsis_line_ratio: float = 0.3, max_short_line_ratio: float = 0.67,
-                 short_line_chars: int = 10, min_lines: int = 3):
+    def __init__(self, min_sentence_end_ratio: Fraction = 0.062, max_bullet_line_ratio: Fraction = 0.9,
+                 max_ellipsis_line_ratio: Fraction = 0.3, max_short_line_ratio: Fraction = 0.67,
+                 short_line_chars: Positive = 10, min_lines: Count = 3):
         self.min_sentence_end_ratio = min_sentence_end_ratio
         self.max_bullet_line_ratio = max_bullet_line_ratio
         self.max_ellipsis_line_ratio = max_ellipsis_line_ratio
@@ -201,7 +202,7 @@ class LineFilter(Filter):
 
 
 def _load_lexicon(name: str) -> list[str]:
-    body = resources.files("filters.lexicons").joinpath(name).read_text(encoding="utf-8")
+    body = resources.files("kopile.filters").joinpath("lexicons", name).read_text(encoding="utf-8")
     return [line.strip() for line in body.splitlines() if line.strip() and not line.startswith("#")]
 
 
@@ -219,7 +220,7 @@ class SpamLexiconFilter(Filter):
     name = "spam"
     TRANSIENT = {"_pattern": None}
 
-    def __init__(self, min_distinct_terms: int = 3, max_spam_char_ratio: float = 0.01,
+    def __init__(self, min_distinct_terms: Positive = 3, max_spam_char_ratio: Fraction = 0.01,
                  terms: list[str] | None = None):
         self.min_distinct_terms = min_distinct_terms
         self.max_spam_char_ratio = max_spam_char_ratio
@@ -246,7 +247,7 @@ class BoilerplateFilter(Filter):
     name = "boilerplate"
     TRANSIENT = {"_pattern": None}
 
-    def __init__(self, max_boilerplate_line_ratio: float = 0.5, max_line_chars: int = 80,
+    def __init__(self, max_boilerplate_line_ratio: Fraction = 0.5, max_line_chars: Positive = 80,
                  patterns: list[str] | None = None):
         self.max_boilerplate_line_ratio = max_boilerplate_line_ratio
         self.max_line_chars = max_line_chars

@@ -12,8 +12,8 @@ from collections import Counter
 
 import numpy as np
 
-from filters.base import Decision, Filter, Scores, first_failure, ratio
-from filters.quality import Tokenizer
+from kopile.filters.base import Decision, Filter, Fraction, Positive, Scores, first_failure, ratio
+from kopile.filters.quality import Tokenizer
 
 # FineWeb-2 kor_Hang (Kiwi morphemes); Gopher's paragraph thresholds, which FineWeb-2 keeps.
 KIWI_TOP_NGRAMS = {2: 0.282, 3: 0.228, 4: 0.185}
@@ -83,10 +83,10 @@ def ngram_fractions(words: list[str], top_ns=(2, 3, 4), dup_ns=range(5, 11)) -> 
 class RepetitionFilter(Filter):
     name = "repetition"
 
-    def __init__(self, tokenizer: Tokenizer | None = None, max_dup_line_frac: float = 0.374,
-                 max_dup_para_frac: float = 0.3, max_dup_line_char_frac: float = 0.2,
-                 max_dup_para_char_frac: float = 0.2, top_ngrams: dict[int, float] | None = None,
-                 dup_ngrams: dict[int, float] | None = None):
+    def __init__(self, tokenizer: Tokenizer | None = None, max_dup_line_frac: Fraction = 0.374,
+                 max_dup_para_frac: Fraction = 0.3, max_dup_line_char_frac: Fraction = 0.2,
+                 max_dup_para_char_frac: Fraction = 0.2, top_ngrams: dict[Positive, Fraction] | None = None,
+                 dup_ngrams: dict[Positive, Fraction] | None = None):
         self.tokenizer = tokenizer or Tokenizer()
         kiwi = self.tokenizer.mode == "kiwi"
         self.max_dup_line_frac = max_dup_line_frac

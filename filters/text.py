@@ -7,7 +7,7 @@ import unicodedata
 
 import numpy as np
 
-from filters.base import Lazy
+from kopile.filters.base import Lazy
 
 # Character classes, indexed by code point. Counting through a lookup table over the
 # UTF-32 code points runs in C at >100 M chars/s, where a Python loop or one regex per

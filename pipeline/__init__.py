@@ -1,3 +1,1 @@
-"""kopile: Korean pretraining corpora from web dumps, on Ray."""
-
-__version__ = "0.1.0"
+"""The corpus pipeline: run configs, stages, dedup, ingest, and the jobs that run them."""

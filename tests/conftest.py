@@ -25,7 +25,7 @@ def load_example(name: str):
 @pytest.fixture(scope="session")
 def ray_session():
     """One embedded Ray for the whole session: starting one costs seconds."""
-    from pipeline.runner import init_ray
+    from kopile.pipeline.jobs.executor import init_ray
 
     ray = init_ray(num_cpus=2)
     yield ray
@@ -53,7 +53,7 @@ def write_shard(path: Path, texts, **columns) -> Path:
 
 
 def run_config(input, output, stages=None, **run):
-    from pipeline.config import parse_config
+    from kopile.pipeline.config import parse_config
 
     data = {"input": str(input), "output": str(output),
             "stages": stages or [{"normalize": {}}, {"langid": {}}, {"quality": {}}], **run}
@@ -87,3 +87,10 @@ def kill_when(command: list[str], ready, timeout: float = 120) -> None:
 
 def manifest_entries(path: Path, section: str) -> int:
     return len(json.loads(path.read_text())[section]) if path.is_file() else 0
+
+
+def decision_dir(stage: Path) -> Path:
+    """The folder of a global stage's current decision (`NN_stage/_work/<decision id>/`)."""
+    found = [p for p in (Path(stage) / "_work").glob("*") if p.is_dir()]
+    assert len(found) == 1, found
+    return found[0]

@@ -2,9 +2,9 @@
 import pytest
 
 from conftest import output_bytes, read_dir, run_config, write_shard
-from filters.dedup import ExactKey
-from pipeline.dedup.spans import Segmenter
-from pipeline.runner import Runner
+from kopile.filters.dedup import ExactKey
+from kopile.pipeline.dedup.spans import Segmenter
+from kopile.pipeline.jobs.run import Runner
 
 FOOTER = "이 사이트의 모든 콘텐츠는 저작권법의 보호를 받습니다. 무단 전재 금지"
 COOKIE = "본 웹사이트는 서비스 개선을 위해 쿠키를 사용합니다"

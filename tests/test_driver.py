@@ -14,17 +14,17 @@ import torch
 import yaml
 
 from conftest import ROOT, read_dir, write_shard
-from driver import loop
-from driver.config import FinetuneConfig, PretrainConfig
-from driver.data import Windows, chat_batch, encode_chats, read_chats
-from driver.finetune import finetune
-from driver.generate import generate, load, perplexity, visible
-from driver.model import llama_config, load_model, load_tokenizer, new_model
-from driver.pretrain import pretrain
-from pipeline.cli import main
-from pipeline.config import ConfigError
-from tokenizers_train import train as T
-from tokenizers_train.pack import dtype_for, pack_shard
+from kopile.driver import loop
+from kopile.driver.config import FinetuneConfig, PretrainConfig
+from kopile.driver.data import Windows, chat_batch, encode_chats, read_chats
+from kopile.driver.finetune import finetune
+from kopile.driver.generate import generate, load, perplexity, visible
+from kopile.driver.model import llama_config, load_model, load_tokenizer, new_model
+from kopile.driver.pretrain import pretrain
+from kopile.cli import main
+from kopile.core.errors import ConfigError
+from kopile.tokenizers_train import train as T
+from kopile.tokenizers_train.pack import dtype_for, pack_shard
 
 MICRO = {"preset": "tiny", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
          "num_attention_heads": 2, "num_key_value_heads": 1, "max_position_embeddings": 64}
@@ -122,6 +122,10 @@ def test_resume_equals_an_uninterrupted_run(tokens_dir, tok_dir, tmp_path):
     first = pretrain(pre_config(tokens_dir, tok_dir, tmp_path / "cut"), stop_after=3, progress=False)
     assert first["step"] == 3 and not (tmp_path / "cut" / "final").exists()
     assert json.loads((tmp_path / "cut" / "latest.json").read_text())["step"] == 3
+    # What a kill during a save leaves: a half-written checkpoint under its temporary name.
+    half = tmp_path / "cut" / "checkpoints" / ".step-0000004.tmp-99999"
+    half.mkdir()
+    (half / "model.safetensors").write_bytes(b"torn")
     resumed = pretrain(pre_config(tokens_dir, tok_dir, tmp_path / "cut"), resume=True, progress=False)
     assert resumed["step"] == whole["step"] == 6 and resumed["loss"] == whole["loss"]
     a, b = load_model(tmp_path / "whole" / "final"), load_model(tmp_path / "cut" / "final")
@@ -286,7 +290,8 @@ def test_every_decoding_strategy_runs_and_greedy_is_deterministic(pretrained):
     assert generate(model, tok, "대한민국", "beam", max_new_tokens=8, num_beams=3)
     a = generate(model, tok, "헌법", "sample", max_new_tokens=12, seed=1, temperature=1.0, top_k=20, top_p=0.9)
     assert a == generate(model, tok, "헌법", "sample", max_new_tokens=12, seed=1, temperature=1.0, top_k=20, top_p=0.9)
-    assert generate(model, tok, "안녕?", "greedy", max_new_tokens=8, chat=True) is not None
+    chat = generate(model, tok, "안녕?", "greedy", max_new_tokens=8, chat=True)
+    assert chat and "<|assistant|>" not in chat and "<|user|>" not in chat
     with pytest.raises(ValueError, match="context"):
         generate(model, tok, "가나다라마바사 " * 40, "greedy")
     # Control tokens are dropped from what is shown; PII placeholders stay.

@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import SHARED_DATA
-from filters import text as kt
-from filters.langid import LangIdFilter, bundled_model_path
-from filters.normalize import _FTFY, Normalizer
+from kopile.filters import text as kt
+from kopile.filters.langid import LangIdFilter, bundled_model_path
+from kopile.filters.normalize import _FTFY, Normalizer
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -30,9 +30,10 @@ def test_normalize(raw, expected):
     assert Normalizer().normalize(raw) == expected
 
 
-def test_nfkc_would_break_jamo_but_we_do_not():
-    assert unicodedata.normalize("NFKC", "ㅋ") != "ㅋ"
-    assert Normalizer().normalize("ㅋ") == "ㅋ"
+@pytest.mark.parametrize("text", ["ㅋ", "ㅋㅋㅋ ㅠㅠ", "ㄱㄴㄷ", "ㅎㅎ 좋아요ㅋ"])
+def test_compatibility_jamo_survive_where_nfkc_would_change_them(text):
+    assert unicodedata.normalize("NFKC", text) != text  # the case that matters
+    assert Normalizer().normalize(text) == text
 
 
 @pytest.mark.parametrize("length, expected", [(0, "empty_text"), (5, None), (11, "too_long")])

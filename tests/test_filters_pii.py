@@ -8,8 +8,8 @@ import pyarrow as pa
 import pytest
 
 from conftest import ROOT
-from filters.pii import PiiScrubber
-from filters.pii.filter import PiiFilter
+from kopile.filters.pii import PiiScrubber
+from kopile.filters.pii.filter import PiiFilter
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
 socket.create_connection = refuse
 socket.getaddrinfo = refuse
-from filters.pii import PiiScrubber
+from kopile.filters.pii import PiiScrubber
 s = PiiScrubber()
 out, spans = s.scrub("메일 kim@example.co.kr으로, 사이트 https://www.example.com 전화 010-1234-5678")
 assert out == "메일 <|email|>으로, 사이트 https://www.example.com 전화 <|phone|>", out
@@ -208,7 +208,7 @@ VALUES = ["010-2345-6789", "minsu.kim@example.co.kr", "900101-1234568", "123456-
 
 def test_stage_outputs_and_logs_never_hold_matched_values(ray_session, tmp_path, capfd):
     from conftest import read_dir, run_config, write_shard
-    from pipeline.runner import Runner
+    from kopile.pipeline.jobs.run import Runner
 
     texts = [f"행사 안내입니다. 자세한 일정은 홈페이지를 참고해 주시고, 담당자 연락처는 {VALUES[0]}, "
              f"메일 {VALUES[1]}입니다. 많은 참여 바랍니다.",

@@ -1,9 +1,9 @@
 """Quality filters on hand-written Korean: each rule's positive and negative, exact reasons."""
 import pytest
 
-from filters.quality import (BoilerplateFilter, CharacterFilter, LineFilter, SpamLexiconFilter,
+from kopile.filters.quality import (BoilerplateFilter, CharacterFilter, LineFilter, SpamLexiconFilter,
                              Tokenizer, WordFilter)
-from filters.repetition import RepetitionFilter, ngram_fractions
+from kopile.filters.repetition import RepetitionFilter, ngram_fractions
 
 PROSE = """대한민국의 수도는 서울이며, 가장 많은 인구가 모여 사는 도시이다.
 서울은 한강을 중심으로 남과 북으로 나뉘어 있고, 조선 시대부터 나라의 중심 역할을 해 왔다.
@@ -187,8 +187,8 @@ def test_clean_prose_of_the_sample_passes_every_filter(sample_dir):
     """
     import pyarrow.parquet as pq
 
-    from filters.langid import LangIdFilter
-    from filters.normalize import Normalizer
+    from kopile.filters.langid import LangIdFilter
+    from kopile.filters.normalize import Normalizer
 
     norm = Normalizer()
     texts = [norm.normalize(row["text"]) for path in sorted(sample_dir.glob("*.parquet"))

@@ -12,10 +12,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ROOT, kill_when, manifest_entries, read_dir
-from pipeline.config import ConfigError, parse_ingest_config
-from pipeline.ingest.charset import decode
-from pipeline.ingest.urls import UrlFilter
-from pipeline.runner import Ingester
+from kopile.pipeline.config import ConfigError, parse_ingest_config
+from kopile.pipeline.ingest.charset import decode
+from kopile.pipeline.ingest.urls import UrlFilter
+from kopile.pipeline.jobs.ingest import Ingester
 
 ARTICLE = ("서울시는 올해 봄부터 한강 공원에 자전거 도로를 새로 만든다고 밝혔다. 공사는 세 단계로 나뉘어 "
            "진행되며, 시민들의 의견을 모아 노선을 정했다. 담당자는 안전 시설을 충분히 갖추겠다고 말했다.")
@@ -257,7 +257,7 @@ def test_kill_9_then_resume_gives_identical_shards(ray_session, tmp_path):
         write_warc(d / f"crawl-{k:02d}.warc.gz", _pages(40, start=k * 100))
     cfg = tmp_path / "ingest.yaml"
     cfg.write_text(f"input: {d}\noutput: {tmp_path / 'killed'}\nextractor: trafilatura\n")
-    command = [sys.executable, "-m", "pipeline.cli", "ingest", str(cfg), "--num-cpus", "1", "--no-progress"]
+    command = [sys.executable, "-m", "kopile.cli", "ingest", str(cfg), "--num-cpus", "1", "--no-progress"]
     manifest = tmp_path / "killed" / "00_ingest" / "_manifest.json"
     kill_when(command, lambda: manifest_entries(manifest, "files") >= 3)
     assert len(json.loads(manifest.read_text())["files"]) < 16
@@ -273,12 +273,17 @@ def test_kill_9_then_resume_gives_identical_shards(ray_session, tmp_path):
     assert not list((tmp_path / "killed").rglob(".*.tmp-*"))
 
 
-def test_truncated_jsonl_gzip_keeps_the_lines_before(ray_session, tmp_path):
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_truncated_compressed_jsonl_keeps_the_lines_before(ray_session, tmp_path, suffix):
+    import zstandard
+
     d = tmp_path / "dumps"
     d.mkdir()
-    body = "".join(json.dumps({"text": f"{i}번째 문서 " + ARTICLE}, ensure_ascii=False) + "\n" for i in range(200))
-    data = gzip.compress(body.encode("utf-8"))
-    (d / "cut.jsonl.gz").write_bytes(data[: len(data) * 3 // 4])
+    # Enough text for several zstd blocks (128 KB each): a cut file still holds whole ones.
+    body = "".join(json.dumps({"text": f"{i}번째 문서 " + ARTICLE}, ensure_ascii=False) + "\n" for i in range(1000))
+    compress = gzip.compress if suffix == ".gz" else zstandard.ZstdCompressor().compress
+    data = compress(body.encode("utf-8"))
+    (d / f"cut.jsonl{suffix}").write_bytes(data[: len(data) * 3 // 4])
     summary = ingest(d, tmp_path / "out", text_field="text")
     stage = summary["stages"][0]
     assert stage["removed_by_reason"] == {"truncated_stream": 1}

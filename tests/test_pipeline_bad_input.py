@@ -8,11 +8,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, read_dir, run_config, write_shard
-from pipeline.cli import main
-from pipeline.config import StageSpec
-from pipeline.runner import ConservationError, Runner, RunFailed, ShardTask, process_shard
-from pipeline.stages import STAGES
-from pipeline.stages.base import Stage
+from kopile.cli import main
+from kopile.pipeline.config import StageSpec
+from kopile.core.errors import RunFailed
+from kopile.pipeline.jobs.run import Runner
+from kopile.pipeline.jobs.stage import RunSettings, ShardTask, stage_task
+from kopile.pipeline.stages import STAGES
+from kopile.pipeline.stages.base import Stage, StageResult
 
 PROSE = ("대한민국은 민주공화국이다. 대한민국의 주권은 국민에게 있고, 모든 권력은 국민으로부터 나온다. "
          "국가는 법률이 정하는 바에 의하여 재외국민을 보호할 의무를 진다. 대한민국의 영토는 한반도와 "
@@ -97,15 +99,16 @@ class LossyStage(Stage):
     name = "lossy"
 
     def __call__(self, table):
-        return table.slice(1), table.slice(0, 0).append_column("reason", pa.array([], pa.string()))
+        return StageResult(table.slice(1), table.slice(0, 0).append_column("reason", pa.array([], pa.string())))
 
 
-def test_a_stage_that_loses_rows_fails_the_shard(tmp_path, monkeypatch):
+def test_a_stage_that_loses_rows_fails_the_shard_as_a_bug(tmp_path, monkeypatch):
     monkeypatch.setitem(STAGES, "lossy", LossyStage)
     src = write_shard(tmp_path / "a.parquet", ["하나", "둘"])
-    task = ShardTask("a.parquet", str(src), str(tmp_path / "k.parquet"), str(tmp_path / "r.parquet"), True)
-    with pytest.raises(ConservationError, match="2 rows in, 1 kept"):
-        process_shard(StageSpec("lossy"), task, "text", "id", 100)
+    task = ShardTask("a.parquet", str(src), str(tmp_path / "k.parquet"), str(tmp_path / "r.parquet"), first_stage=True)
+    entry = stage_task(StageSpec("lossy"), task, RunSettings(batch_rows=100))
+    assert entry["status"] == "error" and entry["kind"] == "bug"
+    assert "ConservationError" in entry["error"] and "2 rows in, 1 kept" in entry["error"]
     assert not (tmp_path / "k.parquet").exists() and not list(tmp_path.glob(".*tmp*"))
 
 
@@ -126,7 +129,7 @@ def test_empty_shard_gives_empty_outputs(ray_session, tmp_path):
 def test_missing_input_is_a_clear_error(tmp_path):
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"input: {tmp_path / 'nowhere'}\noutput: {tmp_path / 'out'}\nstages:\n  - normalize: {{}}\n")
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "kopile.cli", "run", str(cfg)], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 1 and "nowhere" in result.stderr and "Traceback" not in result.stderr
 

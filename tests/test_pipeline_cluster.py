@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, output_bytes, run_config
-from pipeline.runner import Runner
+from kopile.pipeline.jobs.run import Runner
 
 RAY = Path(sys.executable).with_name("ray")
 
@@ -58,7 +58,7 @@ def test_run_on_existing_cluster_matches_local_run(ray_session, loopback_cluster
     stages = "stages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n"
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"input: {sample_dir}\noutput: {tmp_path / 'cluster'}\n{stages}")
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "--ray-address", address],
+    result = subprocess.run([sys.executable, "-m", "kopile.cli", "run", str(cfg), "--ray-address", address],
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "03_quality" in result.stdout
@@ -69,9 +69,10 @@ def test_run_on_existing_cluster_matches_local_run(ray_session, loopback_cluster
 
 def test_unreachable_cluster_is_a_clear_error(tmp_path):
     cfg = tmp_path / "run.yaml"
-    cfg.write_text(f"input: {tmp_path}\noutput: {tmp_path / 'out'}\nstages:\n  - normalize: {{}}\n")
-    (tmp_path / "a.parquet").write_bytes(b"")
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "--ray-address",
+    cfg.write_text(f"input: {tmp_path / 'in'}\noutput: {tmp_path / 'out'}\nstages:\n  - normalize: {{}}\n")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.parquet").write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "kopile.cli", "run", str(cfg), "--ray-address",
                              f"127.0.0.1:{free_port()}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "cannot start or join the Ray cluster at 127.0.0.1:" in result.stderr

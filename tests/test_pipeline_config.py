@@ -1,8 +1,8 @@
 """Config validation: a typo is an error that names the file and the key."""
 import pytest
 
-from pipeline.cli import main
-from pipeline.config import ConfigError, load_config
+from kopile.cli import main
+from kopile.pipeline.config import ConfigError, load_config
 
 GOOD = """input: data/
 output: out/

@@ -4,9 +4,9 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import output_bytes, read_dir, run_config, write_shard
-from filters.dedup import ExactKey
-from pipeline.runner import Runner
+from conftest import decision_dir, output_bytes, read_dir, run_config, write_shard
+from kopile.filters.dedup import ExactKey
+from kopile.pipeline.jobs.run import Runner
 
 
 @pytest.mark.parametrize("options, a, b, same", [
@@ -55,7 +55,7 @@ def test_rerun_reuses_the_decision_and_gives_the_same_files(ray_session, shards,
     (stage / "_manifest.json").write_text(json.dumps(manifest))
     Runner(run_config(shards, out, [{"normalize": {}}, {"exact_dedup": {}}]), progress=False).run()
     assert output_bytes(out) == before
-    assert pq.read_metadata(stage / "_work" / "decisions" / "b.parquet").num_rows == 1
+    assert pq.read_metadata(decision_dir(stage) / "decisions" / "b.parquet").num_rows == 1
 
 
 def test_sample_corpus_exact_duplicates(ray_session, sample_dir, tmp_path):

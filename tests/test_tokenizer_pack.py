@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, read_dir, write_shard
-from pipeline.config import parse_pack_config
-from pipeline.runner import Packer
-from tokenizers_train import train as T
-from tokenizers_train.pack import TokenStream
+from kopile.tokenizers_train.config import parse_pack_config
+from kopile.pipeline.jobs.pack import Packer
+from kopile.tokenizers_train import train as T
+from kopile.tokenizers_train.pack import TokenStream
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_splits_follow_ids_and_files_do_not_depend_on_workers(ray_session, shard
     cfg = tmp_path / "pack.yaml"
     cfg.write_text(f"input: {folder}\ntokenizer: {tokenizer_dir}\noutput: {tmp_path / 'one'}\n"
                    "val_fraction: 0.2\nshuffle: true\nseed: 3\n")
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "tokenize", str(cfg), "--num-cpus", "1"],
+    out = subprocess.run([sys.executable, "-m", "kopile.cli", "tokenize", str(cfg), "--num-cpus", "1"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     files = lambda d: {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*.bin")) + sorted(d.rglob("*.idx"))}

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from conftest import SHARED_DATA
-from tokenizers_train import report as R
+from kopile.tokenizers_train import report as R
 
 TEXT = "국민의 권리는 있다"  # morphemes: 국민|의 권리|는 있|다
 BOUNDARIES = [{0, 2, 3, 4, 6, 7, 8, 9, 10}]
@@ -64,7 +64,7 @@ def test_kiwi_boundaries():
 
 @pytest.fixture(scope="module")
 def kopile_dir(tmp_path_factory):
-    from tokenizers_train import train as T
+    from kopile.tokenizers_train import train as T
 
     texts = [SENTENCE, TEXT, "국민의 권리와 의무는 헌법에 있다."] * 20
     return T.save(T.train(texts, vocab_size=400), tmp_path_factory.mktemp("kopile"))
@@ -116,13 +116,13 @@ def test_tokenizer_report_command(sample_dir, tmp_path):
     import sys
 
     from conftest import ROOT, read_dir
-    from tokenizers_train import train as T
+    from kopile.tokenizers_train import train as T
 
     texts = [t for t in read_dir(sample_dir).column("text").to_pylist() if t]
     T.save(T.train(texts, "sp_bpe", vocab_size=1200), tmp_path / "mine")
     (tmp_path / "refs").mkdir()
     T.save(T.train(texts, "bytelevel_bpe", vocab_size=800), tmp_path / "refs" / "small_bytes")
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "tokenizer-report", "--tokenizer", str(tmp_path / "mine"),
+    out = subprocess.run([sys.executable, "-m", "kopile.cli", "tokenizer-report", "--tokenizer", str(tmp_path / "mine"),
                           "--texts", str(sample_dir), "--references", str(tmp_path / "refs"), "--max-docs", "200",
                           "--out", str(tmp_path / "report")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from conftest import ROOT, read_dir
-from tokenizers_train import train as T
+from kopile.tokenizers_train import train as T
 
 ROUND_TRIP = [
     "",
@@ -104,7 +104,7 @@ def test_bad_settings():
 def test_train_tokenizer_command(sample_dir, tmp_path):
     cfg = tmp_path / "tok.yaml"
     cfg.write_text(f"input: {sample_dir}\noutput: {tmp_path / 'tok'}\nvocab_size: 1000\n")
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "train-tokenizer", str(cfg)], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "kopile.cli", "train-tokenizer", str(cfg)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     files = {p.name for p in (tmp_path / "tok").iterdir()}
@@ -112,14 +112,14 @@ def test_train_tokenizer_command(sample_dir, tmp_path):
     report = json.loads((tmp_path / "tok" / "train_report.json").read_text())
     assert report["vocab_size"] == 1000 and report["documents"] > 1000
     cfg.write_text(f"input: {sample_dir}\noutput: {tmp_path / 'tok'}\nvocab_sise: 1000\n")
-    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "train-tokenizer", str(cfg)], cwd=ROOT,
+    bad = subprocess.run([sys.executable, "-m", "kopile.cli", "train-tokenizer", str(cfg)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "vocab_sise: unknown key (did you mean 'vocab_size'?)" in bad.stderr
 
 
 def test_train_tokenizer_stage_in_a_run(ray_session, sample_dir, tmp_path):
     from conftest import run_config
-    from pipeline.runner import Runner
+    from kopile.pipeline.jobs.run import Runner
 
     stages = [{"normalize": {}}, {"train_tokenizer": {"vocab_size": 900}}]
     summary = Runner(run_config(sample_dir, tmp_path / "out", stages), progress=False).run()

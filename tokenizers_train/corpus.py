@@ -7,8 +7,8 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import io
-from pipeline.schema import require_text_column
+from kopile.core import io
+from kopile.core.schema import require_text_column
 
 
 def texts(shards: list[tuple[str, Path]], text_column: str = "text", max_chars: int | None = None,
@@ -29,7 +29,7 @@ def texts(shards: list[tuple[str, Path]], text_column: str = "text", max_chars: 
 
 def mark_morphemes(source: str, out: str, text_column: str) -> None:
     """One shard's texts with Kiwi's morpheme boundaries marked (a Ray task per shard)."""
-    from tokenizers_train.train import kiwi_marked
+    from kopile.tokenizers_train.train import kiwi_marked
 
     out = Path(out)
     if out.is_file():

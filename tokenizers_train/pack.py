@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from pipeline.io import tmp_path
-from pipeline.schema import require_text_column
+from kopile.core.errors import InputError, error_entry
+from kopile.core.io import batches, open_parquet, write_bytes_atomic
+from kopile.core.schema import require_text_column
 
 SPLITS = ("train", "val")
 _TOKENIZERS: dict[str, object] = {}
@@ -50,20 +51,38 @@ def _hash01(seed: int, doc_id: str) -> float:
 
 def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column: str, id_column: str,
                val_fraction: float, seed: int, shuffle: bool, batch_rows: int = 1000) -> dict:
-    from tokenizers_train.train import EOS
-
+    """One shard's token files; returns its manifest entry (an error entry for a bad shard)."""
     started = time.perf_counter()
+    entry = {"source": source, "status": "error", "skipped_empty": 0, "seconds": 0.0}
+    try:
+        entry.update(_pack(tokenizer_dir, source, name, out, text_column, id_column, val_fraction, seed, shuffle,
+                           batch_rows), status="ok")
+    except Exception as e:
+        error_entry(entry, e)
+    entry["seconds"] = round(time.perf_counter() - started, 3)
+    return entry
+
+
+def _open(source: str, text_column: str, id_column: str) -> pq.ParquetFile:
+    parquet = open_parquet(source)
+    require_text_column(parquet.schema_arrow, text_column, source)
+    if id_column not in parquet.schema_arrow.names:
+        raise InputError(f"{source}: no {id_column!r} column to split and shuffle by (columns: "
+                         f"{parquet.schema_arrow.names})")
+    return parquet
+
+
+def _pack(tokenizer_dir: str, source: str, name: str, out: str, text_column: str, id_column: str,
+          val_fraction: float, seed: int, shuffle: bool, batch_rows: int) -> dict:
+    from kopile.tokenizers_train.train import EOS
+
     tok = _tokenizer(tokenizer_dir)
     eos = tok.token_to_id(EOS)
     dtype = dtype_for(tok.get_vocab_size())
-    parquet = pq.ParquetFile(source)
-    require_text_column(parquet.schema_arrow, text_column, source)
-    if id_column not in parquet.schema_arrow.names:
-        raise ValueError(f"{source}: no {id_column!r} column to split and shuffle by (columns: "
-                         f"{parquet.schema_arrow.names})")
+    parquet = _open(source, text_column, id_column)
     parts = []  # per batch: (hash keys, token counts with eos, flat tokens)
     skipped = 0
-    for batch in parquet.iter_batches(batch_size=batch_rows, columns=[text_column, id_column]):
+    for batch in batches(parquet, source, batch_size=batch_rows, columns=[text_column, id_column]):
         texts = batch.column(0).to_pylist()
         ids = [str(i) for i, t in zip(batch.column(1).to_pylist(), texts) if t]
         texts = [t for t in texts if t]
@@ -84,7 +103,7 @@ def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column
     lengths = np.concatenate([n for _, n, _ in parts]) if parts else np.zeros(0, np.int64)
     flat = np.concatenate([f for _, _, f in parts]) if parts else np.zeros(0, dtype)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    entry = {"source": source, "status": "ok", "skipped_empty": skipped, "seconds": 0.0}
+    entry = {"skipped_empty": skipped}
     for split in SPLITS:
         chosen = np.flatnonzero((keys < val_fraction) if split == "val" else (keys >= val_fraction))
         if shuffle:
@@ -93,15 +112,9 @@ def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype("<i8")
         # Token positions of the chosen documents, in their new order, without a Python loop.
         gather = np.repeat(starts[chosen] - offsets[:-1], sizes) + np.arange(int(offsets[-1]))
-        directory = Path(out) / split
-        directory.mkdir(parents=True, exist_ok=True)
         for suffix, data in ((".bin", flat[gather]), (".idx", offsets)):
-            path = directory / f"{name}{suffix}"
-            with open(tmp_path(path), "wb") as f:
-                f.write(np.ascontiguousarray(data).tobytes())
-            os.replace(tmp_path(path), path)
+            write_bytes_atomic(Path(out) / split / f"{name}{suffix}", np.ascontiguousarray(data).tobytes())
         entry[split] = {"documents": len(chosen), "tokens": int(offsets[-1])}
-    entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry
 
 

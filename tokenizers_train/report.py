@@ -268,7 +268,7 @@ def load_references(root: str | Path) -> dict[str, Encoder | str]:
 
 @functools.cache
 def _kiwi():
-    from filters.text import LazyKiwi  # seconds to load: once per process
+    from kopile.filters.text import LazyKiwi  # seconds to load: once per process
 
     return LazyKiwi().get()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pipeline import io
-from tokenizers_train import corpus, train
+from kopile.core import io
+from kopile.tokenizers_train import corpus, train
 
 
 def train_tokenizer(config, parallel=None) -> dict:

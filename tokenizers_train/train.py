@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from filters.pii.entities import ENTITIES, default_placeholders
+from kopile.filters.pii.entities import ENTITIES, default_placeholders
 
 BOS, EOS, PAD, UNK = "<|bos|>", "<|eos|>", "<|pad|>", "<|unk|>"
 ROLES = ("<|system|>", "<|user|>", "<|assistant|>", "<|end|>")
@@ -194,7 +194,7 @@ def save(tok: Tokenizer, directory: str | Path, model_max_length: int = 4096) ->
 def kiwi_marked(texts: Iterable[str]) -> Iterator[str]:
     """Texts with MORPHEME_MARK between the morphemes of each eojeol (the text is unchanged
     otherwise): what the `kiwi` pre-tokenization trains on."""
-    from filters.text import LazyKiwi
+    from kopile.filters.text import LazyKiwi
 
     kiwi = LazyKiwi().get()
     for text in texts:

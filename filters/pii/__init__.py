@@ -2,14 +2,14 @@
 
 Names are resolved on first use, so that importing `filters.pii.entities` does not load presidio.
 """
-from filters.pii.entities import ENTITIES
+from kopile.filters.pii.entities import ENTITIES
 
 __all__ = ["ENTITIES", "PiiScrubber", "PiiSpan"]
 
 
 def __getattr__(name):
     if name in ("PiiScrubber", "PiiSpan"):
-        from filters.pii import scrubber
+        from kopile.filters.pii import scrubber
 
         return getattr(scrubber, name)
     raise AttributeError(name)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from filters.base import Decision, Filter, Scores
-from filters.pii.scrubber import PiiScrubber
+from kopile.filters.base import Decision, Filter, Fraction, NonNegative, Scores
+from kopile.filters.pii.scrubber import PiiScrubber
 
 
 class PiiFilter(Filter):
@@ -19,8 +19,8 @@ class PiiFilter(Filter):
     TRANSIENT = {"_last": (None, [], "")}
 
     def __init__(self, entities: list[str] | None = None, placeholders: dict[str, str] | None = None,
-                 prescreen: bool = True, min_score: float = 0.4, pseudonyms: bool = False,
-                 max_pii_per_1000_chars: float | None = None):
+                 prescreen: bool = True, min_score: Fraction = 0.4, pseudonyms: bool = False,
+                 max_pii_per_1000_chars: NonNegative | None = None):
         self.scrubber = PiiScrubber(entities, placeholders, prescreen, min_score, pseudonyms)
         self.max_pii_per_1000_chars = max_pii_per_1000_chars
         # (redacted text, placeholder spans, error type) of the last document redacted

@@ -228,7 +228,7 @@ def recognizers(entities) -> list:
     return [builders[e]() for e in entities]
 
 
-from filters.pii.entities import ENTITIES  # noqa: E402,F401  (re-exported: recognizers are per entity)
+from kopile.filters.pii.entities import ENTITIES  # noqa: E402,F401  (re-exported: recognizers are per entity)
 
 # Cheap expressions that every match of a recognizer needs, the entities they can lead to,
 # and how many characters around them to hand to presidio: enough for the entity itself and

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from filters.base import Lazy
-from filters.pii import recognizers as rec
-from filters.pii.entities import default_placeholders
+from kopile.filters.base import Lazy
+from kopile.filters.pii import recognizers as rec
+from kopile.filters.pii.entities import default_placeholders
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class PiiScrubber(Lazy):
 
     def setup(self):
         if self._analyzer is None:
-            from filters.pii.engine import analyzer
+            from kopile.filters.pii.engine import analyzer
 
             self._analyzer = analyzer(rec.recognizers(self.entities))
 

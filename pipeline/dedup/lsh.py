@@ -1,7 +1,6 @@
 """Banding, grouping and clustering of MinHash signatures across all shards, on disk.
 
-Documents are numbered globally as `shard_index << 40 | row`, so that order is shard order,
-then row. The steps communicate through files under the stage's `_work/` folder, each written
+Documents are numbered across the run (`partitions.doc_numbers`). The steps communicate through files under the stage's `_work/` folder, each written
 atomically and skipped when present, so that a killed run resumes where it stopped:
 
 1. `band_shard` (a task per shard): the shard's signatures to `signatures/NAME.npy` (read back
@@ -20,13 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import io
-from pipeline.dedup import partitions as parts
-from pipeline.dedup.components import components
-from pipeline.dedup.minhash import band_hashes
+from kopile.core import io
+from kopile.pipeline.dedup import partitions as parts
+from kopile.pipeline.dedup.components import components
+from kopile.pipeline.dedup.minhash import band_hashes
 
-ROW_BITS = 40
-ROW_MASK = (1 << ROW_BITS) - 1
 BUCKET_ROW_BYTES = 18  # band (uint16) + bucket (uint64) + document (int64)
 
 
@@ -56,7 +53,7 @@ def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm:
     # A document without shingles has no content to compare: it joins no bucket.
     rows_with = np.flatnonzero(table.column("shingles").to_numpy() > 0)
     hashes = band_hashes(sig[rows_with], bands, rows)
-    docs = (np.int64(shard_index) << ROW_BITS) | rows_with.astype(np.int64)
+    docs = parts.doc_numbers(shard_index, rows_with)
     band = np.broadcast_to(np.arange(bands, dtype=np.uint16), hashes.shape).ravel()
     doc = np.repeat(docs, bands)
     bucket = hashes.ravel()
@@ -74,8 +71,7 @@ class SignatureStore:
         self._maps: dict[int, np.ndarray] = {}
 
     def get(self, docs: np.ndarray) -> np.ndarray:
-        shards = docs >> ROW_BITS
-        rows = docs & ROW_MASK
+        shards, rows = parts.shard_and_row(docs)
         out = None
         for shard in np.unique(shards):
             if shard not in self._maps:
@@ -103,9 +99,7 @@ def group_partition(work: str, p: int, signature_paths: dict[int, str], threshol
     band, bucket, doc = rows["band"], rows["bucket"], rows["doc"]
     order = np.lexsort((doc, bucket, band))
     band, bucket, doc = band[order], bucket[order], doc[order]
-    new_run = np.ones(len(doc), dtype=bool)
-    new_run[1:] = (band[1:] != band[:-1]) | (bucket[1:] != bucket[:-1])
-    starts = np.flatnonzero(new_run)
+    starts = np.flatnonzero(parts.run_starts(band, bucket))
     sizes = np.diff(np.append(starts, len(doc)))
     starts, sizes = starts[sizes > 1], sizes[sizes > 1]
     a, b = _bucket_edges(doc, starts, sizes, SignatureStore(signature_paths), threshold, verify)
@@ -160,8 +154,7 @@ def cluster(work: str, keys: list[tuple[str, Path]], num_perm: int, keep: str) -
     a = edges.column("a").to_numpy() if edges else np.zeros(0, np.int64)
     b = edges.column("b").to_numpy() if edges else np.zeros(0, np.int64)
     nodes, roots = components(a, b)
-    shard_of = nodes >> ROW_BITS
-    row_of = nodes & ROW_MASK
+    shard_of, row_of = parts.shard_and_row(nodes)
 
     def column_of(name: str, dtype=None):
         """One column's values for the clustered documents, read shard by shard."""
@@ -176,8 +169,7 @@ def cluster(work: str, keys: list[tuple[str, Path]], num_perm: int, keep: str) -
         length = column_of("length", np.int64)
         order = np.lexsort((nodes, -length, roots))  # per cluster: longest, then first
         ranked_roots = roots[order]
-        head = np.ones(len(order), dtype=bool)
-        head[1:] = ranked_roots[1:] != ranked_roots[:-1]
+        head = parts.run_starts(ranked_roots)
         rep_of_root = dict(zip(ranked_roots[head].tolist(), nodes[order][head].tolist()))
         reps = np.array([rep_of_root[r] for r in roots.tolist()], dtype=np.int64)
     else:
@@ -192,9 +184,10 @@ def cluster(work: str, keys: list[tuple[str, Path]], num_perm: int, keep: str) -
     sims = similarity(store.get(r_nodes), store.get(r_reps)) if len(r_nodes) else np.zeros(0)
     decisions = {}
     for index, (name, _) in enumerate(keys):
-        sel = (r_nodes >> ROW_BITS) == index
+        shard_of_removed, row_of_removed = parts.shard_and_row(r_nodes)
+        sel = shard_of_removed == index
         decisions[name] = pa.table({
-            "row": pa.array(r_nodes[sel] & ROW_MASK, pa.int64()),
+            "row": pa.array(row_of_removed[sel], pa.int64()),
             "duplicate_of": pa.array([id_of[x] for x in r_reps[sel].tolist()], pa.string()),
             "minhash_similarity": pa.array(np.round(sims[sel], 4), pa.float64()),
             "minhash_cluster_size": pa.array(size[removed][sel], pa.int64()),

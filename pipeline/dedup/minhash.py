@@ -16,7 +16,7 @@ import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from filters.text import SPACE, class_table
+from kopile.filters.text import SPACE, class_table
 
 SCHEME = "affine32"  # datasketch's permutation scheme these signatures follow
 MAX_HASH = np.uint32(0xFFFFFFFF)
@@ -245,7 +245,7 @@ class MinHasher:
         self.permutations = Permutations(num_perm, seed)
         self._kiwi = None
         if shingle == "morpheme":
-            from filters.text import LazyKiwi
+            from kopile.filters.text import LazyKiwi
 
             self._kiwi = LazyKiwi()
 

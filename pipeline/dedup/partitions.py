@@ -1,5 +1,8 @@
 """Rows spilled to partition files by key, and read back one partition at a time: how the
-global stages shuffle across shards without holding the corpus in one process."""
+global stages shuffle across shards without holding the corpus in one process.
+
+Documents are numbered across a run as `shard_index << 40 | row`, so that number order is
+shard order, then row: the order in which "first" is decided."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +11,27 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import io
+from kopile.core import io
+
+ROW_BITS = 40
+ROW_MASK = (1 << ROW_BITS) - 1
+
+
+def doc_numbers(shard_index: int, rows: np.ndarray) -> np.ndarray:
+    return (np.int64(shard_index) << ROW_BITS) | np.asarray(rows, dtype=np.int64)
+
+
+def shard_and_row(docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return docs >> ROW_BITS, docs & ROW_MASK
+
+
+def run_starts(*columns: np.ndarray) -> np.ndarray:
+    """Where a new run of equal values begins in sorted columns (True at each run's first row)."""
+    n = len(columns[0])
+    starts = np.ones(n, dtype=bool)
+    if n:
+        starts[1:] = np.logical_or.reduce([c[1:] != c[:-1] for c in columns])
+    return starts
 
 
 def partition_count(rows: int, row_bytes: int, partition_mb: int) -> int:

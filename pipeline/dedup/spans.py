@@ -19,10 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import io
-from pipeline.dedup import partitions as parts
+from kopile.core import io
+from kopile.pipeline.dedup import partitions as parts
 
-ROW_BITS = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?。…])[\"'”’)\]]*[ \t]+|\n+")
 _LINE_END = re.compile(r"\n+")
 PAIR_BYTES = 16
@@ -67,7 +66,7 @@ def partition_shard(work: str, name: str, keys_path: str, shard_index: int, part
     lists = table.column("keys").combine_chunks()
     lengths = np.asarray(lists.value_lengths().fill_null(0))
     keys = np.asarray(lists.flatten(), dtype=np.int64)
-    docs = (np.int64(shard_index) << ROW_BITS) | np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    docs = parts.doc_numbers(shard_index, np.repeat(np.arange(len(lengths), dtype=np.int64), lengths))
     part = keys.view(np.uint64) % np.uint64(partitions)
     parts.write_partitions(work / "spans", name, part, {"key": (keys, pa.int64()), "doc": (docs, pa.int64())},
                            partitions)
@@ -86,11 +85,9 @@ def count_partition(work: str, p: int, min_docs: int, keep_first: bool) -> None:
     order = np.lexsort((doc, key))
     key, doc = key[order], doc[order]
     # One pair per (key, document): a span repeated inside one document counts once.
-    first_pair = np.ones(len(key), dtype=bool)
-    first_pair[1:] = (key[1:] != key[:-1]) | (doc[1:] != doc[:-1])
+    first_pair = parts.run_starts(key, doc)
     key, doc = key[first_pair], doc[first_pair]
-    new_key = np.ones(len(key), dtype=bool)
-    new_key[1:] = key[1:] != key[:-1]
+    new_key = parts.run_starts(key)
     starts = np.flatnonzero(new_key)
     counts = np.diff(np.append(starts, len(key)))
     frequent = np.repeat(counts >= min_docs, counts)
@@ -108,8 +105,8 @@ def removals(work: str, shard_names: list[str]) -> dict[str, pa.Table]:
     doc, key = doc[order], key[order]
     out = {}
     for index, name in enumerate(shard_names):
-        lo, hi = np.searchsorted(doc, [index << ROW_BITS, (index + 1) << ROW_BITS])
-        rows, first = np.unique(doc[lo:hi] & ((1 << ROW_BITS) - 1), return_index=True)
+        lo, hi = np.searchsorted(doc, [parts.doc_numbers(index, 0), parts.doc_numbers(index + 1, 0)])
+        rows, first = np.unique(parts.shard_and_row(doc[lo:hi])[1], return_index=True)
         bounds = np.append(first, hi - lo)
         out[name] = pa.table({
             "row": pa.array(rows, pa.int64()),

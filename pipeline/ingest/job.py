@@ -8,13 +8,13 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from pipeline.io import COMPRESSION, AtomicParquetWriter, tmp_path
-from pipeline.ingest import readers
-from pipeline.ingest.charset import Undecodable, decode, header_charset
-from pipeline.ingest.html import Extractor
-from pipeline.ingest.urls import UrlFilter, domain_of
+from kopile.core.errors import InputError, error_entry
+from kopile.core.io import AtomicParquetWriter
+from kopile.pipeline.ingest import readers
+from kopile.pipeline.ingest.charset import Undecodable, decode, header_charset
+from kopile.pipeline.ingest.html import Extractor
+from kopile.pipeline.ingest.urls import UrlFilter, domain_of
 
 SCHEMA = pa.schema([
     ("id", pa.string()), ("text", pa.string()), ("url", pa.string()), ("domain", pa.string()),
@@ -34,8 +34,8 @@ class ShardedWriter:
         self.shard_bytes, self.group_bytes = shard_bytes, group_bytes
         self.rows: list[dict] = []
         self.buffered = self.shard_text = 0
-        self.writer = None
-        self.done: list[Path] = []
+        self.writers: list[AtomicParquetWriter] = []
+        self.open = False
         self.count = 0
 
     def add(self, row: dict) -> None:
@@ -49,34 +49,24 @@ class ShardedWriter:
     def _flush(self) -> None:
         if not self.rows:
             return
-        if self.writer is None:
-            path = self.directory / f"{self.stem}-{len(self.done):05d}.parquet"
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(tmp_path(path), SCHEMA, compression=COMPRESSION)
-            self.done.append(path)
-        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA), row_group_size=len(self.rows))
+        if not self.open:
+            self.writers.append(AtomicParquetWriter(self.directory / f"{self.stem}-{len(self.writers):05d}.parquet"))
+            self.open = True
+        self.writers[-1].write(pa.Table.from_pylist(self.rows, schema=SCHEMA), row_group_size=len(self.rows))
         self.shard_text += self.buffered
         self.rows, self.buffered = [], 0
         if self.shard_text >= self.shard_bytes:
-            self.writer.close()
-            self.writer, self.shard_text = None, 0
+            self.open, self.shard_text = False, 0
 
     def commit(self) -> list[str]:
         self._flush()
-        if self.writer is not None:
-            self.writer.close()
-        for path in self.done:
-            os.replace(tmp_path(path), path)
-        return [p.name for p in self.done]
+        for writer in self.writers:
+            writer.commit()
+        return [w.path.name for w in self.writers]
 
     def abort(self) -> None:
-        try:
-            if self.writer is not None:
-                self.writer.close()
-        except Exception:
-            pass
-        for path in self.done:
-            tmp_path(path).unlink(missing_ok=True)
+        for writer in self.writers:
+            writer.abort()
 
 
 class Ingest:
@@ -139,10 +129,13 @@ def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: s
     reasons: Counter = Counter()
     skipped: Counter = Counter()
     try:
-        entry["bytes_in"] = os.path.getsize(source)
+        try:
+            entry["bytes_in"] = os.path.getsize(source)
+        except OSError as e:
+            raise InputError(f"{source}: cannot be read: {e.strerror or e}") from None
         job = Ingest(settings)
         fmt, events = job.events(source)
-        for kind, fields in events:
+        for kind, fields in _read(events, source):
             if kind == "skip":
                 skipped[fields] += 1
                 continue
@@ -169,9 +162,23 @@ def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: s
                      skipped_records=dict(sorted(skipped.items())))
         removed.commit()
         entry["status"] = "ok"
-    except Exception as e:
+    except BaseException as e:
         kept.abort()
         removed.abort()
-        entry["error"] = f"{source}: {type(e).__name__}: {e}"
+        if not isinstance(e, Exception):
+            raise
+        error_entry(entry, e)
     entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry
+
+
+def _read(events, source: str):
+    """The reader's events; a file the reader cannot go on with is bad input, not a bug."""
+    while True:
+        try:
+            event = next(events)
+        except StopIteration:
+            return
+        except Exception as e:
+            raise InputError(f"{source}: {type(e).__name__}: {e}") from None
+        yield event

@@ -13,6 +13,8 @@ import json
 import zlib
 from pathlib import Path
 
+from kopile.core.errors import InputError
+
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b\x08"
 
@@ -30,7 +32,7 @@ def detect_format(path: str) -> str:
         return "jsonl"
     if name.endswith(".txt"):
         return "text"
-    raise ValueError(f"{path}: cannot tell the format from the name; set `format` (warc, wet, jsonl, text)")
+    raise InputError(f"{path}: cannot tell the format from the name; set `format` (warc, wet, jsonl, text)")
 
 
 def open_stream(path: str):
@@ -39,11 +41,46 @@ def open_stream(path: str):
     if name.endswith(".gz"):
         return gzip.open(path, "rb")
     if name.endswith((".zst", ".zstd")):
+        return io.BufferedReader(ZstdStream(path), CHUNK)
+    return open(path, "rb")
+
+
+class ZstdStream(io.RawIOBase):
+    """Zstandard frames decompressed as they are read. A file that ends inside a frame raises
+    EOFError, as gzip does: zstandard's own stream reader returns what it has and stops, so a
+    line cut by the truncation looked complete and was reported as bad JSON."""
+
+    def __init__(self, path: str):
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_across_frames=True,
-                                                          closefd=True)
-    return open(path, "rb")
+        self.f = open(path, "rb")
+        self.new = zstandard.ZstdDecompressor().decompressobj
+        self.d = None
+        self.buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, out) -> int:
+        while not self.buffer:
+            data = self.f.read(CHUNK)
+            if not data:
+                if self.d is not None and not self.d.eof:
+                    raise EOFError("zstd stream ended inside a frame (truncated file)")
+                return 0
+            while data:
+                if self.d is None or self.d.eof:
+                    self.d = self.new()
+                self.buffer += self.d.decompress(data)
+                data = self.d.unused_data if self.d.eof else b""
+        n = min(len(out), len(self.buffer))
+        out[:n] = self.buffer[:n]
+        self.buffer = self.buffer[n:]
+        return n
+
+    def close(self) -> None:
+        self.f.close()
+        super().close()
 
 
 # --- WARC and WET ------------------------------------------------------------------------

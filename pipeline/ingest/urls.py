@@ -35,7 +35,7 @@ class UrlFilter:
         for f in pattern_files:
             patterns += _read_list(Path(f).read_text(encoding="utf-8"))
         if defaults:
-            shipped = resources.files("pipeline.ingest").joinpath("blocklist_ko.txt").read_text(encoding="utf-8")
+            shipped = resources.files("kopile.pipeline.ingest").joinpath("blocklist_ko.txt").read_text(encoding="utf-8")
             for entry in _read_list(shipped):
                 kind, _, value = entry.partition(" ")
                 {"domain": domains, "host": hosts, "pattern": patterns}[kind].append(value.strip())

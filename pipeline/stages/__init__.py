@@ -1,12 +1,28 @@
-"""One module per stage; the registry maps config names to stage classes."""
-from pipeline.stages.exact_dedup import ExactDedupStage
-from pipeline.stages.langid import LangIdStage
-from pipeline.stages.minhash_dedup import MinhashDedupStage
-from pipeline.stages.ngram_repetition import NgramRepetitionStage
-from pipeline.stages.normalize import NormalizeStage
-from pipeline.stages.pii import PiiStage
-from pipeline.stages.quality import QualityStage
-from pipeline.stages.train_tokenizer import TrainTokenizerStage
+"""The stage registry: config names to stage classes, each imported only when a config names
+it, so that a worker loads presidio only for the pii stage and Kiwi only where it is used."""
+from __future__ import annotations
 
-STAGES = {cls.name: cls for cls in (NormalizeStage, LangIdStage, QualityStage, PiiStage, ExactDedupStage,
-                                    MinhashDedupStage, NgramRepetitionStage, TrainTokenizerStage)}
+import importlib
+
+STAGES: dict[str, str | type] = {
+    "normalize": "kopile.pipeline.stages.normalize:NormalizeStage",
+    "langid": "kopile.pipeline.stages.langid:LangIdStage",
+    "quality": "kopile.pipeline.stages.quality:QualityStage",
+    "pii": "kopile.pipeline.stages.pii:PiiStage",
+    "exact_dedup": "kopile.pipeline.stages.exact_dedup:ExactDedupStage",
+    "minhash_dedup": "kopile.pipeline.stages.minhash_dedup:MinhashDedupStage",
+    "ngram_repetition": "kopile.pipeline.stages.ngram_repetition:NgramRepetitionStage",
+    "train_tokenizer": "kopile.pipeline.stages.train_tokenizer:TrainTokenizerStage",
+}
+
+# What a stage needs beyond kopile's core (module -> the extra that installs it), checked
+# before its module is imported.
+REQUIRES: dict[str, dict[str, str]] = {"pii": {"presidio_analyzer": "pii"}}
+
+
+def stage_class(name: str) -> type:
+    entry = STAGES[name]
+    if isinstance(entry, str):
+        module, _, attr = entry.partition(":")
+        entry = getattr(importlib.import_module(module), attr)
+    return entry

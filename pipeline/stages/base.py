@@ -1,38 +1,65 @@
-"""Stages: batch transforms from a Parquet table to (kept, removed)."""
+"""The stage contract: a stage is a batch transform from a Parquet table to a `StageResult`.
+
+Per-document stages (`Stage`, `FilterStage`) decide each row on its own. A `GlobalStage` is
+decided over all shards at once, and is applied to a shard only together with that shard's
+part of the decision: it holds no state from one shard to the next.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from pydantic import BaseModel
 
-from filters.base import Filter
-from pipeline.schema import text_values
+from kopile.core.config import STRICT, signature_model
+from kopile.core.schema import text_values
+from kopile.filters.base import Filter
 
 REASON = "reason"
 
 
+class NoParams(BaseModel):
+    model_config = STRICT
+
+
+@dataclass
+class StageResult:
+    """Every input row is in exactly one of `kept` and `removed`; `removed` has a `reason`
+    column. `counters` are per-batch counts that the shard's manifest entry sums
+    (`rewritten`: documents whose text the stage changed; `repaired_utf8`)."""
+
+    kept: pa.Table
+    removed: pa.Table
+    counters: dict[str, int] = field(default_factory=dict)
+
+
 class Stage:
-    """A batch transform. `setup` loads heavy things once per worker; calling it splits a
-    table into (kept, removed) where `removed` carries a `reason` column. No row is dropped:
-    every input row is in exactly one of the two.
-    """
+    """A per-document batch transform. `Params` is its settings' model; `setup` loads heavy
+    things once per worker; calling it splits a table into a `StageResult`."""
 
     name = "stage"
+    Params: type[BaseModel] = NoParams
 
     def __init__(self, text_column: str = "text", **params):
         self.text_column = text_column
-        self.params = params
+        self.settings = self.Params.model_validate(params)
+        self.params = self.settings.model_dump()
 
     def setup(self) -> None:
         pass
 
-    def begin_shard(self, decisions_path) -> None:
-        """Global stages: read this shard's part of the decision taken over all shards."""
-
-    def __call__(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    def __call__(self, table: pa.Table) -> StageResult:
         raise NotImplementedError
+
+
+def filter_params(name: str, cls: type, injected: tuple[str, ...] = ()) -> type[BaseModel]:
+    """The settings of a stage that wraps one filter: its constructor's keyword arguments."""
+    return signature_model(f"{name}_params", cls, injected)
 
 
 def _arrow_type(value) -> pa.DataType:
@@ -43,6 +70,10 @@ def _arrow_type(value) -> pa.DataType:
     if isinstance(value, str):
         return pa.string()
     return pa.float64()
+
+
+def removed_table(table: pa.Table, reasons: list[str]) -> pa.Table:
+    return table.append_column(REASON, pa.array(reasons, pa.string()))
 
 
 class FilterStage(Stage):
@@ -65,7 +96,7 @@ class FilterStage(Stage):
     def setup(self) -> None:
         self._filters = self.filters()
         for f in self._filters:
-            getattr(f, "setup", lambda: None)()
+            f.setup()
         # Each filter scores empty text by rule, which gives every score's name and type
         # up front: output schemas must not depend on which rows a batch happens to hold.
         self._score_types: dict[str, pa.DataType] = {}
@@ -73,10 +104,10 @@ class FilterStage(Stage):
             for key, value in f.score("").items():
                 self._score_types[f"{self.name}_{key}"] = _arrow_type(value)
 
-    def __call__(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    def __call__(self, table: pa.Table) -> StageResult:
         if not hasattr(self, "_filters"):
             self.setup()
-        texts, self.repaired_utf8 = text_values(table, self.text_column)
+        texts, repaired = text_values(table, self.text_column)
         out_texts: list[str | None] = []
         keep = np.zeros(table.num_rows, dtype=bool)
         reasons: list[str | None] = []
@@ -96,9 +127,8 @@ class FilterStage(Stage):
             out_texts.append(text)
             reasons.append(reason)
             keep[row] = reason is None
-        # Documents whose text the stage rewrote (normalised, redacted): reported per shard.
-        self.rewritten = sum(1 for a, b in zip(texts, out_texts) if a is not b and a != b)
-        table = self._with_text(table, texts, out_texts)
+        rewritten = sum(1 for a, b in zip(texts, out_texts) if a is not b and a != b)
+        table = self._with_text(table, texts, out_texts, rewritten or repaired)
         for key, values in columns.items():
             array = pa.array(values, self._score_types[key])
             if key in table.schema.names:
@@ -106,52 +136,58 @@ class FilterStage(Stage):
             else:
                 table = table.append_column(key, array)
         kept = table.filter(pa.array(keep))
-        removed = table.filter(pa.array(~keep)).append_column(
-            REASON, pa.array([r for r in reasons if r is not None], pa.string()))
-        return kept, removed
+        removed = removed_table(table.filter(pa.array(~keep)), [r for r in reasons if r is not None])
+        return StageResult(kept, removed, {"rewritten": rewritten, "repaired_utf8": repaired})
 
-    def _with_text(self, table: pa.Table, texts: list, out_texts: list) -> pa.Table:
+    def _with_text(self, table: pa.Table, texts: list, out_texts: list, changed: int) -> pa.Table:
         index = table.schema.get_field_index(self.text_column)
-        field = table.schema.field(index)
-        binary = not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
-        if not self.rewritten and not self.repaired_utf8 and not binary:
+        field_ = table.schema.field(index)
+        plain = pa.types.is_string(field_.type) or pa.types.is_large_string(field_.type)
+        if not changed and plain:
             return table
-        kind = pa.large_string() if pa.types.is_large_string(field.type) or pa.types.is_large_binary(field.type) else pa.string()
+        kind = pa.large_string() if pa.types.is_large_string(field_.type) or pa.types.is_large_binary(field_.type) \
+            else pa.string()
         return table.set_column(index, pa.field(self.text_column, kind), pa.array(out_texts, kind))
+
+
+class Decisions:
+    """One shard's part of a global decision: the rows to remove (shard row numbers) and the
+    columns to give them. Rows not listed are kept."""
+
+    def __init__(self, table: pa.Table):
+        self.rows = {row: i for i, row in enumerate(table.column("row").to_pylist())}
+        self.columns = table.drop_columns(["row"])
 
 
 class GlobalStage(Stage):
     """A stage decided over all shards at once, in three steps: `keys` per shard (a task
-    each), `decide` over all keys (the driver, which may hand work to `parallel`), and the
-    split of each shard by its part of the decision (a task each). A decision file holds the
-    rows to remove and the columns to give them; everything else is kept."""
+    each), `decide` over all keys (the driver, which may hand work to `parallel`), and
+    `apply` to each shard with its part of the decision (a task each)."""
 
-    is_global = True
     reason = "duplicate"
 
     def keys(self, table: pa.Table, id_column: str) -> pa.Table:
         raise NotImplementedError
 
-    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel,
+    def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel: Callable,
                sources: dict[str, Path] | None = None) -> dict[str, pa.Table]:
         """Per shard name, the decision table; `sources` are the shards themselves, for a
         stage whose decision needs more than its keys."""
         raise NotImplementedError
 
-    def begin_shard(self, decisions_path: Path) -> None:
-        table = pq.read_table(decisions_path)
-        self._rows = {row: i for i, row in enumerate(table.column("row").to_pylist())}
-        self._decisions = table.drop_columns(["row"])
-        self._offset = 0
+    def load_decisions(self, path: Path) -> Any:
+        return Decisions(pq.read_table(path))
 
-    def __call__(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
-        first, self._offset = self._offset, self._offset + table.num_rows
-        hits = [self._rows.get(r) for r in range(first, self._offset)]
-        mask = pa.array([h is not None for h in hits])
-        kept = table.filter(pa.compute.invert(mask))
+    def apply(self, table: pa.Table, decisions: Any, first_row: int) -> StageResult:
+        """The batch of a shard that starts at `first_row`, split by the shard's decisions."""
+        hits = [decisions.rows.get(r) for r in range(first_row, first_row + table.num_rows)]
+        mask = pa.array([h is not None for h in hits], pa.bool_())
+        kept = table.filter(pc.invert(mask))
         removed = table.filter(mask)
-        extra = self._decisions.take(pa.array([h for h in hits if h is not None], pa.int64()))
+        extra = decisions.columns.take(pa.array([h for h in hits if h is not None], pa.int64()))
         for name in extra.column_names:
             removed = removed.append_column(name, extra.column(name))
-        removed = removed.append_column(REASON, pa.array([self.reason] * removed.num_rows, pa.string()))
-        return kept, removed
+        return StageResult(kept, removed_table(removed, [self.reason] * removed.num_rows))
+
+    def __call__(self, table: pa.Table) -> StageResult:
+        raise TypeError(f"{self.name} is decided over all shards: apply it with a shard's decisions")

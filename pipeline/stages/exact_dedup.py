@@ -1,20 +1,19 @@
 """Exact duplicates across all shards: the first occurrence (shard order, then row) is kept."""
 from __future__ import annotations
 
-
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from filters.dedup import ExactKey
-from pipeline.schema import text_values
-from pipeline.stages.base import GlobalStage
+from kopile.core.schema import text_values
+from kopile.filters.dedup import ExactKey
+from kopile.pipeline.stages.base import GlobalStage, filter_params
 
 
 class ExactDedupStage(GlobalStage):
     """Removed documents name the id of the first document with the same key in `duplicate_of`."""
 
     name = "exact_dedup"
-    filter_classes = {"": ExactKey}
+    Params = filter_params(name, ExactKey)
     reason = "exact_duplicate"
 
     def setup(self) -> None:

@@ -5,19 +5,18 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pyarrow as pa
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from filters.dedup import ExactKey
-from pipeline.dedup import lsh
-from pipeline.dedup.minhash import MinHasher, lsh_params
-from pipeline.schema import text_values
-from pipeline.stages.base import GlobalStage
+from kopile.core.config import STRICT
+from kopile.core.schema import text_values
+from kopile.filters.dedup import ExactKey
+from kopile.pipeline.dedup import lsh
+from kopile.pipeline.dedup.minhash import MinHasher, lsh_params
+from kopile.pipeline.stages.base import GlobalStage
 
 
-class MinhashParams:
-    """The stage's settings (validated from config through this signature).
-
-    threshold: the Jaccard similarity of shingle sets above which two documents are near
+class MinhashParams(BaseModel):
+    """threshold: the Jaccard similarity of shingle sets above which two documents are near
     duplicates; it sets the bands x rows split, with the false positive/negative weights.
     Candidates are verified, so a false positive of the banding costs a comparison and a
     false negative costs recall: hence 0.1/0.9, and 256 permutations, whose estimate
@@ -30,29 +29,31 @@ class MinhashParams:
     `longest`. partition_mb: the size of one partition of band buckets, which bounds a
     grouping task's memory; `partitions` sets their number instead.
     """
+    model_config = STRICT
 
-    def __init__(self, threshold: Annotated[float, Field(gt=0, lt=1)] = 0.8,
-                 num_perm: Annotated[int, Field(ge=2, le=1024)] = 256,
-                 shingle: Literal["char", "word", "morpheme"] = "char",
-                 ngram: Annotated[int, Field(ge=1, le=64)] = 5,
-                 lowercase: bool = True, punctuation: bool = False, digits: bool = False,
-                 false_positive_weight: Annotated[float, Field(ge=0)] = 0.1,
-                 false_negative_weight: Annotated[float, Field(ge=0)] = 0.9,
-                 verify: Literal["signature", "none"] = "signature",
-                 keep: Literal["first", "longest"] = "first",
-                 partition_mb: Annotated[int, Field(ge=1)] = 256,
-                 partitions: Annotated[int, Field(ge=1)] | None = None,
-                 seed: int = 1):
-        self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
+    threshold: Annotated[float, Field(gt=0, lt=1, strict=True)] = 0.8
+    num_perm: Annotated[int, Field(ge=2, le=1024, strict=True)] = 256
+    shingle: Literal["char", "word", "morpheme"] = "char"
+    ngram: Annotated[int, Field(ge=1, le=64, strict=True)] = 5
+    lowercase: Annotated[bool, Field(strict=True)] = True
+    punctuation: Annotated[bool, Field(strict=True)] = False
+    digits: Annotated[bool, Field(strict=True)] = False
+    false_positive_weight: Annotated[float, Field(ge=0, strict=True)] = 0.1
+    false_negative_weight: Annotated[float, Field(ge=0, strict=True)] = 0.9
+    verify: Literal["signature", "none"] = "signature"
+    keep: Literal["first", "longest"] = "first"
+    partition_mb: Annotated[int, Field(ge=1, strict=True)] = 256
+    partitions: Annotated[int, Field(ge=1, strict=True)] | None = None
+    seed: Annotated[int, Field(strict=True)] = 1
 
 
 class MinhashDedupStage(GlobalStage):
     name = "minhash_dedup"
-    filter_classes = {"": MinhashParams}
+    Params = MinhashParams
     reason = "near_duplicate"
 
     def setup(self) -> None:
-        p = self.settings = MinhashParams(**self.params)
+        p = self.settings
         normalizer = ExactKey(lowercase=p.lowercase, whitespace=True, punctuation=p.punctuation, digits=p.digits)
         self.hasher = MinHasher(p.num_perm, p.seed, p.shingle, p.ngram, normalizer.normalize)
         self.bands, self.rows = lsh_params(p.threshold, p.num_perm, p.false_positive_weight,

@@ -6,39 +6,41 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from filters.dedup import ExactKey
-from pipeline.dedup import spans
-from pipeline.schema import text_values
-from pipeline.stages.base import REASON, GlobalStage
+from kopile.core.config import STRICT
+from kopile.core.schema import text_values
+from kopile.filters.dedup import ExactKey
+from kopile.pipeline.dedup import spans
+from kopile.pipeline.stages.base import GlobalStage, StageResult, removed_table
 
 
-class SpanParams:
+class SpanParams(BaseModel):
     """unit: `line`, or `sentence` (cut at sentence-final punctuation and at line ends).
     span: how many consecutive units make one span (C4 used three sentences).
     min_chars: shorter spans never count. min_docs: a span is repeated when at least this
     many documents hold it. keep_first: leave it in the first of them (C4) or cut it
     everywhere (site boilerplate). A document left without text is removed."""
+    model_config = STRICT
 
-    def __init__(self, unit: Literal["line", "sentence"] = "line",
-                 span: Annotated[int, Field(ge=1, le=16)] = 1,
-                 min_chars: Annotated[int, Field(ge=1)] = 20,
-                 min_docs: Annotated[int, Field(ge=2)] = 2,
-                 keep_first: bool = True,
-                 partition_mb: Annotated[int, Field(ge=1)] = 256,
-                 partitions: Annotated[int, Field(ge=1)] | None = None):
-        self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
+    unit: Literal["line", "sentence"] = "line"
+    span: Annotated[int, Field(ge=1, le=16, strict=True)] = 1
+    min_chars: Annotated[int, Field(ge=1, strict=True)] = 20
+    min_docs: Annotated[int, Field(ge=2, strict=True)] = 2
+    keep_first: Annotated[bool, Field(strict=True)] = True
+    partition_mb: Annotated[int, Field(ge=1, strict=True)] = 256
+    partitions: Annotated[int, Field(ge=1, strict=True)] | None = None
 
 
 class NgramRepetitionStage(GlobalStage):
     name = "ngram_repetition"
-    filter_classes = {"": SpanParams}
+    Params = SpanParams
     reason = "all_spans_repeated"
 
     def setup(self) -> None:
-        p = self.settings = SpanParams(**self.params)
+        p = self.settings
         self.segmenter = spans.Segmenter(p.unit, p.span, p.min_chars, ExactKey().normalize)
 
     def keys(self, table: pa.Table, id_column: str) -> pa.Table:
@@ -59,17 +61,16 @@ class NgramRepetitionStage(GlobalStage):
         parallel(spans.count_partition, [(str(work), part, p.min_docs, p.keep_first) for part in range(partitions)])
         return spans.removals(str(work), [name for name, _ in key_files])
 
-    def begin_shard(self, decisions_path: Path) -> None:
-        table = pq.read_table(decisions_path)
-        self._cuts = dict(zip(table.column("row").to_pylist(), (set(k) for k in table.column("keys").to_pylist())))
-        self._offset = 0
+    def load_decisions(self, path: Path) -> dict[int, set[int]]:
+        """Shard row -> the keys of the spans to cut from it."""
+        table = pq.read_table(path)
+        return dict(zip(table.column("row").to_pylist(), (set(k) for k in table.column("keys").to_pylist())))
 
-    def __call__(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
-        texts, self.repaired_utf8 = text_values(table, self.text_column)
-        first, self._offset = self._offset, self._offset + table.num_rows
+    def apply(self, table: pa.Table, decisions: dict[int, set[int]], first_row: int) -> StageResult:
+        texts, repaired = text_values(table, self.text_column)
         out, counts, empty = [], [], []
-        for row, text in enumerate(texts, start=first):
-            cut = self._cuts.get(row)
+        for row, text in enumerate(texts, start=first_row):
+            cut = decisions.get(row)
             if not cut or text is None:
                 out.append(text)
                 counts.append(0)
@@ -86,11 +87,11 @@ class NgramRepetitionStage(GlobalStage):
             out.append(new)
             counts.append(removed_spans)
             empty.append(not new)
-        self.rewritten = sum(1 for c, e in zip(counts, empty) if c and not e)
+        rewritten = sum(1 for c, e in zip(counts, empty) if c and not e)
         index = table.schema.get_field_index(self.text_column)
         table = table.set_column(index, pa.field(self.text_column, pa.string()), pa.array(out, pa.string()))
         table = table.append_column(f"{self.name}_removed_spans", pa.array(counts, pa.int64()))
-        mask = pa.array(empty)
+        mask = pa.array(empty, pa.bool_())
         removed = table.filter(mask)
-        removed = removed.append_column(REASON, pa.array([self.reason] * removed.num_rows, pa.string()))
-        return table.filter(pa.compute.invert(mask)), removed
+        return StageResult(table.filter(pc.invert(mask)), removed_table(removed, [self.reason] * removed.num_rows),
+                           {"rewritten": rewritten, "repaired_utf8": repaired})

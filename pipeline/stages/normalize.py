@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from filters.normalize import Normalizer
-from pipeline.stages.base import FilterStage
+from kopile.filters.normalize import Normalizer
+from kopile.pipeline.stages.base import FilterStage, filter_params
 
 
 class NormalizeStage(FilterStage):
@@ -11,7 +11,7 @@ class NormalizeStage(FilterStage):
     """
 
     name = "normalize"
-    filter_classes = {"": Normalizer}
+    Params = filter_params(name, Normalizer)
 
     def filters(self):
         self.normalizer = Normalizer(**self.params)

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from filters.pii.filter import PiiFilter
-from pipeline.stages.base import FilterStage
+from kopile.filters.pii.filter import PiiFilter
+from kopile.pipeline.stages.base import FilterStage, filter_params
 
 
 class PiiStage(FilterStage):
     """PII replaced by typed placeholders (presidio, Korean recognizers); one engine per worker."""
 
     name = "pii"
-    filter_classes = {"": PiiFilter}
+    Params = filter_params(name, PiiFilter)
 
     def filters(self):
         self.pii = PiiFilter(**self.params)

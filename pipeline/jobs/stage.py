@@ -1,0 +1,163 @@
+"""A stage's work on one shard, done in a worker: plain Python, also callable without Ray.
+
+`stage_task` splits one shard into `kept/NAME` and `removed/NAME` and returns its manifest
+entry; `keys_task` is a global stage's first step on one shard. Neither raises for bad input
+or a full disk: the entry says what failed, and of which kind (see `engine`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kopile.core import io
+from kopile.core.errors import ConservationError, InputError, error_entry
+from kopile.core.schema import ensure_ids, require_text_column
+from kopile.pipeline.stages import stage_class
+from kopile.pipeline.stages.base import REASON, GlobalStage
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    text_column: str = "text"
+    id_column: str = "id"
+    batch_rows: int = 1000
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    name: str
+    source: str
+    kept: str = ""
+    removed: str = ""
+    input_id: str = ""              # what the source holds: the entry is valid while it is the same
+    first_stage: bool = False       # ids are given (and renamed, where `renames` says) here
+    renames: str | None = None      # first stage: this shard's renamed ids (row -> id)
+    decisions: str | None = None    # global stage: this shard's part of the decision
+    decision_id: str | None = None  # global stage: which decision (the set of shards it was made over)
+    failed: str | None = None       # global stage: why the keys step could not read this shard
+
+
+_STAGE_CACHE: dict[str, object] = {}
+
+
+def make_stage(spec, text_column: str):
+    """One stage object per worker process and configuration, set up once (models load here).
+    Stages hold no state from one shard to the next, so the object is reused."""
+    key = json.dumps([spec.name, spec.params, text_column], sort_keys=True, default=str)
+    stage = _STAGE_CACHE.get(key)
+    if stage is None:
+        stage = stage_class(spec.name)(text_column=text_column, **spec.params)
+        stage.setup()
+        _STAGE_CACHE[key] = stage
+    return stage
+
+
+def open_shard(source: str, text_column: str) -> pq.ParquetFile:
+    parquet = io.open_parquet(source)
+    require_text_column(parquet.schema_arrow, text_column, source)
+    return parquet
+
+
+def read_tables(parquet: pq.ParquetFile, task: ShardTask, settings: RunSettings):
+    """(first row, table) for each batch of the shard; on the first stage, with ids given.
+    An empty shard gives one empty table, so that it still has outputs."""
+    renames = None
+    if task.renames:
+        t = pq.read_table(task.renames)
+        renames = dict(zip(t.column("row").to_pylist(), t.column("id").to_pylist()))
+    rows = 0
+    for batch in io.batches(parquet, task.source, batch_size=settings.batch_rows):
+        yield rows, _with_ids(pa.Table.from_batches([batch]), task, settings, rows, renames)
+        rows += batch.num_rows
+    if rows == 0:
+        yield 0, _with_ids(parquet.schema_arrow.empty_table(), task, settings, 0, renames)
+
+
+def _with_ids(table: pa.Table, task: ShardTask, settings: RunSettings, first: int, renames) -> pa.Table:
+    return ensure_ids(table, settings.id_column, task.name, first, renames) if task.first_stage else table
+
+
+def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
+    """Run one stage over one shard; returns the shard's manifest entry."""
+    started = time.perf_counter()
+    entry = {"source": task.source, "input": task.input_id, "decision": task.decision_id, "status": "error",
+             "rows_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {}, "bytes_in": 0, "bytes_kept": 0,
+             "bytes_removed": 0, "repaired_utf8": 0, "rewritten": 0, "renamed_ids": 0, "kept_digest": None,
+             "seconds": 0.0, "error": None}
+    kept = io.AtomicParquetWriter(Path(task.kept))
+    removed = io.AtomicParquetWriter(Path(task.removed))
+    try:
+        if task.failed:
+            raise InputError(task.failed)
+        try:
+            entry["bytes_in"] = os.path.getsize(task.source)
+        except OSError as e:
+            raise InputError(f"{task.source}: cannot be read: {e.strerror or e}") from None
+        parquet = open_shard(task.source, settings.text_column)
+        stage = make_stage(spec, settings.text_column)
+        apply = _applier(stage, task)
+        reasons: Counter = Counter()
+        counters: Counter = Counter()
+        rows = 0
+        for first, table in read_tables(parquet, task, settings):
+            result = apply(table, first)
+            if result.kept.num_rows + result.removed.num_rows != table.num_rows:
+                raise ConservationError(f"{spec.name} on {task.source}: {table.num_rows} rows in, "
+                                        f"{result.kept.num_rows} kept + {result.removed.num_rows} removed")
+            rows += table.num_rows
+            kept.write(result.kept)
+            removed.write(result.removed)
+            counters.update(result.counters)
+            reasons.update(result.removed.column(REASON).to_pylist())
+        entry.update(rows_in=rows, kept=kept.rows, removed=removed.rows,
+                     removed_by_reason=dict(sorted(reasons.items())), repaired_utf8=counters["repaired_utf8"],
+                     rewritten=counters["rewritten"])
+        if task.renames:
+            entry["renamed_ids"] = pq.read_metadata(task.renames).num_rows
+        entry["bytes_kept"] = kept.commit()
+        entry["bytes_removed"] = removed.commit()
+        entry["kept_digest"] = io.file_digest(Path(task.kept))
+        entry["status"] = "ok"
+    except BaseException as e:
+        kept.abort()
+        removed.abort()
+        if not isinstance(e, Exception):  # interrupted (a cancelled task): nothing to record
+            raise
+        error_entry(entry, e)
+    entry["seconds"] = round(time.perf_counter() - started, 3)
+    return entry
+
+
+def _applier(stage, task: ShardTask):
+    if isinstance(stage, GlobalStage):
+        if task.decisions is None:  # never reached by the runner; a shard is never passed unchecked
+            raise RuntimeError(f"{stage.name}: no decision for {task.name}")
+        decisions = stage.load_decisions(Path(task.decisions))
+        return lambda table, first: stage.apply(table, decisions, first)
+    return lambda table, first: stage(table)
+
+
+def keys_task(spec, task: ShardTask, out: str, settings: RunSettings) -> dict:
+    """A global stage's first step on one shard: its keys, written to `out`."""
+    entry = {"status": "error", "error": None}
+    writer = io.AtomicParquetWriter(Path(out))
+    try:
+        parquet = open_shard(task.source, settings.text_column)
+        stage = make_stage(spec, settings.text_column)
+        for _, table in read_tables(parquet, task, settings):
+            writer.write(stage.keys(table, settings.id_column))
+        writer.commit()
+        entry["status"] = "ok"
+    except BaseException as e:
+        writer.abort()
+        if not isinstance(e, Exception):
+            raise
+        error_entry(entry, e)
+    return entry
