@@ -69,7 +69,7 @@ def rss_peak_mb() -> float:
 
 def make(name: str):
     if name.startswith("kopile"):
-        from filters.langid import LangIdFilter
+        from kopile.filters.langid import LangIdFilter
 
         model = {"kopile": "cld2+lid176", "kopile-cld2": "cld2", "kopile-lid176": "lid176"}[name]
         f = LangIdFilter(model=model)
@@ -79,7 +79,7 @@ def make(name: str):
             return s["lang"], s["lang_score"], f.keep(s)[0]
         return kopile
     if name.startswith("lid176"):
-        from filters.langid import bundled_model_path, load_fasttext
+        from kopile.filters.langid import bundled_model_path, load_fasttext
 
         model, threshold = load_fasttext(bundled_model_path()), 0.65 if name == "lid176-today" else 0.0
 
@@ -89,7 +89,7 @@ def make(name: str):
             return lang, p, lang == "ko" and p >= threshold
         return lid
     if name == "cld2":
-        from filters.langid import cld2_detect
+        from kopile.filters.langid import cld2_detect
 
         def cld2(text):
             lang, share, _ = cld2_detect(text[:MAX_CHARS])
@@ -131,7 +131,7 @@ def make(name: str):
 
 
 def load_set(path: Path) -> list[dict]:
-    from filters.normalize import Normalizer
+    from kopile.filters.normalize import Normalizer
 
     norm = Normalizer()
     rows = []
@@ -147,7 +147,7 @@ def load_set(path: Path) -> list[dict]:
 
 
 def load_corpus(name: str) -> list[str]:
-    from filters.normalize import Normalizer
+    from kopile.filters.normalize import Normalizer
 
     norm = Normalizer()
     with gzip.open(CORPORA[name], "rt", encoding="utf-8") as f:
@@ -257,7 +257,7 @@ def labelled_figures(rows: list[dict], res: dict) -> dict:
 
 
 def corpus_figures(texts: list[str], res: dict) -> dict:
-    from filters import text as kt
+    from kopile.filters import text as kt
 
     cells = collections.defaultdict(lambda: [0, 0])
     for t, (_, _, kept) in zip(texts, res["predictions"]):

@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from filters import text as kt  # noqa: E402
+from kopile.filters import text as kt  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "build" / "bench" / "langid"

@@ -12,14 +12,10 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import Field
+from typing import Literal
 
 from kopile.filters import text as kt
-from kopile.filters.base import Decision, Filter, Scores
-
-Share = Annotated[float, Field(ge=0, le=1)]
+from kopile.filters.base import Decision, Filter, Fraction, Positive, Scores
 
 # URLs and e-mail addresses are Latin letters in every language: no evidence of one. ASCII
 # only, so that Hangul written right after an address stays.
@@ -84,10 +80,10 @@ class LangIdFilter(Filter):
     name = "langid"
     TRANSIENT = {"_lid": None}
 
-    def __init__(self, languages: tuple[str, ...] = ("ko",), min_score: Share = 0.65,
-                 min_script_share: Share = 0.5, min_korean_share: Share = 0.2, min_hangul_share: Share = 0.0,
+    def __init__(self, languages: tuple[str, ...] = ("ko",), min_score: Fraction = 0.65,
+                 min_script_share: Fraction = 0.5, min_korean_share: Fraction = 0.2, min_hangul_share: Fraction = 0.0,
                  model: Literal["cld2+lid176", "cld2", "lid176"] = "cld2+lid176", model_path: str | None = None,
-                 max_chars: Annotated[int, Field(ge=1)] = 100_000):
+                 max_chars: Positive = 100_000):
         self.languages = tuple(languages)
         self.min_score = min_score
         self.min_script_share = min_script_share

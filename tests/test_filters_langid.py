@@ -7,10 +7,10 @@ import pyarrow as pa
 import pytest
 
 from conftest import SHARED_DATA
-from filters import text as kt
-from filters.langid import LangIdFilter
-from filters.normalize import Normalizer
-from pipeline.stages.langid import LangIdStage
+from kopile.filters import text as kt
+from kopile.filters.langid import LangIdFilter
+from kopile.filters.normalize import Normalizer
+from kopile.pipeline.stages.langid import LangIdStage
 
 SCORE_TYPES = {"lang": str, "lang_score": float, "by": str, "hangul_share": float, "korean_share": float,
                "model_lang": str, "model_score": float}
