@@ -234,7 +234,7 @@ def english_paragraphs() -> list[str]:
     return sorted(set(out))
 
 
-def code_snippets(rng: random.Random, n: int) -> list[str]:
+def code_snippets(rng: random.Random, n: int, shortest: int = 2, longest: int = 6) -> list[str]:
     lines = []
     for pkg, name in CODE_FILES:
         try:
@@ -245,8 +245,8 @@ def code_snippets(rng: random.Random, n: int) -> list[str]:
     out = []
     for _ in range(n):
         src = rng.choice(lines)
-        start = rng.randrange(len(src) - 10)
-        out.append("\n".join(src[start:start + rng.randint(2, 6)]))
+        start = rng.randrange(max(1, len(src) - longest))
+        out.append("\n".join(src[start:start + rng.randint(shortest, longest)]))
     return out
 
 
@@ -299,6 +299,14 @@ def code_mixed_rows(rng: random.Random, foreign: dict) -> list[dict]:
     for snippet in code:  # Korean explanation around a few lines of code
         text = " ".join(rng.sample(ko, 2)) + "\n" + snippet + "\n" + rng.choice(ko)
         rows.append(row(text, "ko", "code_mixed", "ko+code"))
+    # Code that outweighs the prose (a random source of its own: the rows above stay as they were).
+    blog = random.Random(17)
+    for block in code_snippets(blog, 150, 10, 40):  # a developer's blog post: a line of Korean, much code
+        rows.append(row(blog.choice(ko) + "\n" + block, "ko", "code_mixed", "ko+long_code"))
+    english = [p for p in foreign["en"] if len(p) >= 80]
+    for block in code_snippets(blog, 100, 10, 40):  # the same in English, naming a Korean title once
+        text = f"{blog.choice(english)} ({blog.choice(titles)})\n{block}"
+        rows.append(row(text, "en", "code_mixed", "en+code+ko_title"))
     for lang in ("ja", "zh", "en"):
         for _ in range(150):  # a Korean text quoting a shorter passage in another language
             passage = rng.choice(foreign[lang])

@@ -21,6 +21,16 @@ from kopile.filters.base import Decision, Filter, Fraction, Positive, Scores
 # only, so that Hangul written right after an address stays.
 _URLS = re.compile(r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _HANGUL_RUNS = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3131-\u318e\ua960-\ua97f\ud7b0-\ud7ff]+")
+# A line of code or markup is no language's evidence either: in a document with Hangul (a
+# developer's post: a sentence of Korean, then a page of code), such lines are left out of the
+# counts. A line is code when it has no Hangul and ends in ; { } or starts with a closing
+# bracket, calls something (`name(`), assigns or compares (` = `, `==`, `->`, `::`, `+=`),
+# starts with a keyword of a common language, is indented, or is markup (`<tag>`, `&lt;`).
+_CODE_LINE = re.compile(
+    r"[;{}]\s*$|^\s*[}\])]|\w\(|\s[-+*/%!=<>]?=\s|==|!=|->|=>|::|&&|\|\||"
+    r"^\s*(?:def|class|import|from|return|if|elif|else|for|while|try|except|public|private|protected|static|"
+    r"void|var|let|const|function|package|using|namespace|#include|#define|SELECT|FROM|WHERE)\b|"
+    r"^(?: {2,}|\t)\S|</?[A-Za-z][^>]*>|&(?:lt|gt|amp|quot);")
 # CLD2's codes that differ from ISO 639-1 (and from lid.176's).
 _CLD2_CODES = {"iw": "he", "jw": "jv", "in": "id", "ji": "yi", "un": ""}
 
@@ -44,6 +54,14 @@ def load_fasttext(path: str | Path):
     if not hasattr(fasttext, "load_model"):
         raise RuntimeError(f"the `fasttext` module at {fasttext.__file__} has no load_model")
     return fasttext.load_model(str(path))
+
+
+def _hangul(c: list) -> int:
+    return c[kt.HANGUL] + c[kt.JAMO]
+
+
+def _letters(c: list) -> int:
+    return c[kt.HANGUL] + c[kt.JAMO] + c[kt.CJK] + c[kt.KANA] + c[kt.LATIN] + c[kt.OTHER_LETTER]
 
 
 def cld2_detect(text: str) -> tuple[str, float, bool]:
@@ -118,9 +136,16 @@ class LangIdFilter(Filter):
             text = _URLS.sub(" ", text)
         # Plain integers: a few numpy calls per document would cost more than the counting.
         c = kt.class_counts(text).tolist()
-        hangul = c[kt.HANGUL] + c[kt.JAMO]
-        dense = c[kt.CJK] + c[kt.KANA]
-        letters = hangul + dense + c[kt.LATIN] + c[kt.OTHER_LETTER]
+        code_share = 0.0
+        if "\n" in text and 0 < _hangul(c) < self.min_script_share * _letters(c):
+            # Not Korean by script alone: code and markup lines are left out of the counts.
+            prose = "\n".join(line for line in text.split("\n")
+                               if _HANGUL_RUNS.search(line) or not _CODE_LINE.search(line))
+            if len(prose) < len(text):
+                code_share = 1 - len(prose) / len(text)
+                text = prose
+                c = kt.class_counts(text).tolist()
+        hangul, dense, letters = _hangul(c), c[kt.CJK] + c[kt.KANA], _letters(c)
         # A letter weighs its length in UTF-8: a Hangul syllable, a Han character or a kana
         # carries about as much text as three Latin letters (a Korean sentence is about a third
         # as long in letters as its English translation), so a document that is half Korean and
@@ -129,7 +154,7 @@ class LangIdFilter(Filter):
         hangul_share = hangul / letters if letters else 0.0
         korean_share = 3 * hangul / weighted if letters else 0.0
         s = {"lang": "", "lang_score": 0.0, "by": "none", "hangul_share": hangul_share, "korean_share": korean_share,
-             "model_lang": "", "model_score": 0.0}
+             "code_share": code_share, "model_lang": "", "model_score": 0.0}
         if not letters:
             return s
         if hangul_share >= self.min_script_share:

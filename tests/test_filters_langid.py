@@ -13,7 +13,7 @@ from kopile.filters.normalize import Normalizer
 from kopile.pipeline.stages.langid import LangIdStage
 
 SCORE_TYPES = {"lang": str, "lang_score": float, "by": str, "hangul_share": float, "korean_share": float,
-               "model_lang": str, "model_score": float}
+               "code_share": float, "model_lang": str, "model_score": float}
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +82,48 @@ def test_korean_with_english_terms_and_code_is_korean(f):
     code = ("리스트를 정렬하려면 sorted 함수를 쓰면 됩니다. 원래 리스트는 바뀌지 않습니다.\n"
             "def sort_desc(values):\n    return sorted(values, reverse=True)\nprint(sort_desc([3, 1, 2]))")
     scores, decision = f(code)
-    # Fewer than half of the letters are Hangul: the shares decide, and the model reads the code.
-    assert scores["hangul_share"] < 0.5 <= scores["korean_share"]
-    assert decision == (True, None) and scores["by"] == "shares" and scores["model_lang"] != ""
+    # Fewer than half of the letters are Hangul: the code lines leave the counts, then the
+    # Korean decides by script.
+    assert scores["code_share"] > 0.3 and decision == (True, None) and scores["lang"] == "ko"
+
+
+BLOG = ("다음은 설정 파일을 읽는 예제 코드입니다.\n"
+        "import json\n"
+        "from pathlib import Path\n\n"
+        "def load_settings(path):\n"
+        "    with open(path, encoding='utf-8') as handle:\n"
+        "        settings = json.load(handle)\n"
+        "    if not settings.get('enabled'):\n"
+        "        raise ValueError('the configuration is disabled')\n"
+        "    return {key: value for key, value in settings.items() if value is not None}\n"
+        "&lt;br&gt;\n"
+        "<div class=\"result\">{{ settings.title }}</div>")
+
+
+def test_korean_prose_with_more_code_than_prose_is_korean(f):
+    """A developer's post: a Korean sentence, then a page of code and markup. Without the code
+    lines, the Korean share decides; the model never reads the code."""
+    scores, decision = f(BLOG)
+    assert decision == (True, None) and scores["lang"] == "ko" and scores["code_share"] > 0.7
+
+
+def test_english_prose_with_code_and_a_korean_name_is_english(f):
+    text = ("This tutorial shows how the reader keeps its configuration, written by 김민수 for the "
+            "team's handbook, and how the values are checked before they are used anywhere else.\n"
+            + BLOG.split("\n", 1)[1])
+    scores, decision = f(text)
+    assert decision == (False, "wrong_language") and scores["lang"] == "en" and scores["code_share"] > 0.5
+
+
+def test_code_lines_are_recognised():
+    from kopile.filters.langid import _CODE_LINE
+
+    for line in ("x = compute(a, b);", "}", "    return value", "import os", "if (a == b) {", "a->b", "<br/>",
+                 "&lt;ref&gt;", "SELECT name FROM users", "print(result)", "std::vector<int> v"):
+        assert _CODE_LINE.search(line), line
+    for line in ("The results are shown below.", "He said: it works (mostly).", "Chapter 3 - The End",
+                 "Yesterday when I was young"):
+        assert not _CODE_LINE.search(line), line
 
 
 def test_korean_with_hanja_is_korean_unless_the_korean_share_is_raised(f):
@@ -154,7 +193,8 @@ def test_stage_records_every_score_as_a_column():
     stage = LangIdStage()
     texts = ["결국은 친구랑 결혼하라고?", "The quick brown fox jumps over the lazy dog again and again.", "...",
              "大韓民國은 民主共和國이다. 大韓民國의 主權은 國民에게 있고"]
-    kept, removed = stage(pa.table({"text": texts}))
+    result = stage(pa.table({"text": texts}))
+    kept, removed = result.kept, result.removed
     assert kept.column("text").to_pylist() == [texts[0], texts[3]]
     assert removed.column("reason").to_pylist() == ["wrong_language", "no_letters"]
     assert kept.column("langid_by").to_pylist() == ["hangul", "shares"]
