@@ -276,6 +276,24 @@ def pct(x: float | None, digits: int = 2) -> str:
     return "" if x is None else f"{100 * x:.{digits}f}%"
 
 
+SWEEP = (0.1, 0.15, 0.2, 0.25, 0.3, 0.5)
+
+
+def korean_share_sweep(rows: list[dict]) -> dict:
+    """How `min_korean_share` decides the set's mixed documents (some Hangul, under half of the
+    letters): Korean removed and non-Korean kept at each value."""
+    from kopile.filters.langid import LangIdFilter
+
+    mixed = [r for r in rows if 0 < LangIdFilter().score(r["text"])["hangul_share"] < 0.5]
+    out = {"korean": sum(r["label"] == "ko" for r in mixed), "non_korean": sum(r["label"] != "ko" for r in mixed)}
+    for t in SWEEP:
+        f = LangIdFilter(min_korean_share=t)
+        kept = [f.keep(f.score(r["text"]))[0] for r in mixed]
+        out[str(t)] = {"korean_removed": sum(not k for k, r in zip(kept, mixed) if r["label"] == "ko"),
+                       "non_korean_kept": sum(k for k, r in zip(kept, mixed) if r["label"] != "ko")}
+    return out
+
+
 def markdown(report: dict) -> str:
     lines = [f"# Language identification ({report['set']})", "",
              f"{report['machine']}; medians of {report['repeat']} runs, CPU time of one process.", ""]
@@ -314,6 +332,13 @@ def markdown(report: dict) -> str:
         n = next(iter(figs.values()))["per_register_bucket"][key]["n"]
         lines.append(f"| {key} | {n} | " + " | ".join(pct(f["per_register_bucket"][key]["share"])
                                                       for f in figs.values()) + " |")
+    sweep = report.get("korean_share_sweep")
+    if sweep:
+        lines += ["", f"`min_korean_share` on the set's mixed documents (some Hangul, under half of the letters: "
+                      f"{sweep['korean']} Korean, {sweep['non_korean']} not):", "",
+                  "| `min_korean_share` | " + " | ".join(str(t) for t in SWEEP) + " |", "|---|" + "---:|" * len(SWEEP),
+                  "| Korean removed | " + " | ".join(str(sweep[str(t)]["korean_removed"]) for t in SWEEP) + " |",
+                  "| non-Korean kept | " + " | ".join(str(sweep[str(t)]["non_korean_kept"]) for t in SWEEP) + " |"]
     for corpus, figs in report["corpora"].items():
         if not figs:
             continue
@@ -356,6 +381,8 @@ def main(argv=None):
         res = run_worker(name, args.set, False, args.repeat)
         if res:
             report["identifiers"][name] = labelled_figures(rows, res)
+    if "kopile" in report["identifiers"]:
+        report["korean_share_sweep"] = korean_share_sweep(rows)
     for corpus in [c for c in CORPORA if getattr(args, c)]:
         texts, report["corpora"][corpus] = load_corpus(corpus), {}
         for name in ("kopile", "lid176-today"):

@@ -234,14 +234,28 @@ def english_paragraphs() -> list[str]:
     return sorted(set(out))
 
 
-def code_snippets(rng: random.Random, n: int, shortest: int = 2, longest: int = 6) -> list[str]:
+def without_docstrings(lines: list[str]) -> list[str]:
+    """Code lines only: the lines of triple-quoted strings (docstrings are prose) left out."""
+    out, inside = [], False
+    for ln in lines:
+        quotes = ln.count('"""') + ln.count("'''")
+        if inside or quotes:
+            inside = inside != (quotes % 2 == 1)
+            continue
+        out.append(ln)
+    return out
+
+
+def code_snippets(rng: random.Random, n: int, shortest: int = 2, longest: int = 6, prose: bool = True) -> list[str]:
+    """Runs of consecutive lines of Python sources; `prose=False` leaves their docstrings out."""
     lines = []
     for pkg, name in CODE_FILES:
         try:
-            lines.append([ln for ln in (package_dir(pkg) / name).read_text(encoding="utf-8").split("\n")
-                          if ln.strip() and ln.isascii() and not ln.lstrip().startswith("#")])
+            source = (package_dir(pkg) / name).read_text(encoding="utf-8").split("\n")
         except (SystemExit, FileNotFoundError):
             continue
+        source = source if prose else without_docstrings(source)
+        lines.append([ln for ln in source if ln.strip() and ln.isascii() and not ln.lstrip().startswith("#")])
     out = []
     for _ in range(n):
         src = rng.choice(lines)
@@ -301,10 +315,10 @@ def code_mixed_rows(rng: random.Random, foreign: dict) -> list[dict]:
         rows.append(row(text, "ko", "code_mixed", "ko+code"))
     # Code that outweighs the prose (a random source of its own: the rows above stay as they were).
     blog = random.Random(17)
-    for block in code_snippets(blog, 150, 10, 40):  # a developer's blog post: a line of Korean, much code
+    for block in code_snippets(blog, 150, 10, 40, prose=False):  # a developer's post: a line of Korean, much code
         rows.append(row(blog.choice(ko) + "\n" + block, "ko", "code_mixed", "ko+long_code"))
     english = [p for p in foreign["en"] if len(p) >= 80]
-    for block in code_snippets(blog, 100, 10, 40):  # the same in English, naming a Korean title once
+    for block in code_snippets(blog, 100, 10, 40, prose=False):  # the same in English, naming a Korean title
         text = f"{blog.choice(english)} ({blog.choice(titles)})\n{block}"
         rows.append(row(text, "en", "code_mixed", "en+code+ko_title"))
     for lang in ("ja", "zh", "en"):

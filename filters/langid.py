@@ -25,12 +25,15 @@ _HANGUL_RUNS = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3131-\u318e\ua960-\ua97
 # developer's post: a sentence of Korean, then a page of code), such lines are left out of the
 # counts. A line is code when it has no Hangul and ends in ; { } or starts with a closing
 # bracket, calls something (`name(`), assigns or compares (` = `, `==`, `->`, `::`, `+=`),
-# starts with a keyword of a common language, is indented, or is markup (`<tag>`, `&lt;`).
+# starts with a keyword of a common language or a comment mark, carries a comment after code
+# (` # `, ` // `) or an escape (`\n`, `\x41`, `\N{...}`), is a quoted literal, or is markup
+# (`<tag>`, `&lt;`). The normalize stage has already taken indentation away.
 _CODE_LINE = re.compile(
-    r"[;{}]\s*$|^\s*[}\])]|\w\(|\s[-+*/%!=<>]?=\s|==|!=|->|=>|::|&&|\|\||"
-    r"^\s*(?:def|class|import|from|return|if|elif|else|for|while|try|except|public|private|protected|static|"
-    r"void|var|let|const|function|package|using|namespace|#include|#define|SELECT|FROM|WHERE)\b|"
-    r"^(?: {2,}|\t)\S|</?[A-Za-z][^>]*>|&(?:lt|gt|amp|quot);")
+    r"[;{}]\s*$|^\s*[}\])]|\w\(|\s[-+*/%!=<>]?=\s|==|!=|->|=>|::|&&|\|\||\S\s+(?:#|//)\s|\\[nNtxu]|"
+    r"^\s*(?:def|class|import|from|return|if|elif|else|for|while|try|except|finally|with|pass|break|continue|"
+    r"public|private|protected|static|void|var|let|const|function|package|using|namespace|#include|#define|"
+    r"SELECT|FROM|WHERE)\b|^\s*(?:#|//|/\*|\*/|@\w)|^\s*[\"'].*[\"'],?\s*$|"
+    r"</?[A-Za-z][^>]*>|&(?:lt|gt|amp|quot);")
 # CLD2's codes that differ from ISO 639-1 (and from lid.176's).
 _CLD2_CODES = {"iw": "he", "jw": "jv", "in": "id", "ji": "yi", "un": ""}
 
