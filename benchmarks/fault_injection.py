@@ -207,14 +207,19 @@ def main(argv=None) -> int:
         # before its moment came: there is work to interrupt again.
         if log and (log[-1]["result"] == "finished" or rng.random() < 0.35):
             spare = [n for n in names if n not in current]
-            if spare and (rng.random() < 0.6 or len(current) <= args.shards - 3):
+            move = rng.random()
+            if move < 0.3:  # a shard rewritten in place (its rows reordered): its whole chain runs again
+                name = rng.choice(current)
+                table = pq.read_table(inputs / name)
+                pq.write_table(table.take(sorted(range(table.num_rows), key=lambda _: rng.random())), inputs / name)
+            elif spare and (move < 0.75 or len(current) <= args.shards - 3):
                 current = sorted(current + [rng.choice(spare)])
             else:
                 current = sorted(c for c in current if c != rng.choice(current))
             use(current)
             changes += 1
         stage, phase = rng.choice(points)
-        delay = round(rng.uniform(0, 0.3), 3)
+        delay = round(rng.uniform(0, 0.1 if phase == "started" else 0.3), 3)
         what, doing = attempt(cfg, out, stage, phase, len(current), delay, timeout=600)
         log.append({"attempt": len(log) + 1, "shards": len(current), "aimed_at": f"{stage} {phase}",
                     "delay_s": delay, "result": what, "in_progress": doing})
@@ -222,7 +227,7 @@ def main(argv=None) -> int:
         print(f"attempt {len(log):2d}: {len(current)} shards, {stage} {phase} +{delay}s: {what} {doing}", flush=True)
         if what.startswith(("failed", "timeout")):
             break
-    use(names)  # the final set: every shard
+    use(names)  # the final set: every shard (a rewritten one as it was last written)
     final = subprocess.run([sys.executable, "-m", "kopile.cli", "run", str(cfg), "--num-cpus", "2", "--no-progress"],
                            cwd=ROOT, capture_output=True, text=True)
     clean = work / "clean"

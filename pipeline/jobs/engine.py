@@ -17,8 +17,8 @@ import datetime as dt
 import platform
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from importlib import metadata
+from pathlib import Path
 from typing import Callable
 
 from kopile.core import io
@@ -85,6 +85,10 @@ class Job:
 
     def error_line(self, item: Item, entry: dict) -> str:
         return entry["error"].splitlines()[0]
+
+    def summarize(self, outcome: "Outcome") -> dict:
+        """The job's figures, from every item's entry."""
+        return {}
 
 
 def load_manifest(job: Job) -> dict:

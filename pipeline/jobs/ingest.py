@@ -59,6 +59,22 @@ class IngestJob(Job):
         return [self.directory / "removed" / f"{key}.parquet",
                 *(self.directory / "kept" / shard for shard in entry.get("shards", []))]
 
+    def summarize(self, outcome: engine.Outcome) -> dict:
+        entries = list(outcome.entries.values())
+        return {
+            "stage": "ingest", "dir": INGEST_DIR, "shards": len(entries),
+            "shards_failed": sum(e["status"] != "ok" for e in entries), "shards_resumed": outcome.resumed,
+            "rows_in": sum(e["records_in"] for e in entries), "kept": sum(e["kept"] for e in entries),
+            "removed": sum(e["removed"] for e in entries),
+            "removed_by_reason": engine.add_counts(entries, "removed_by_reason"),
+            "skipped_records": dict(sorted(engine.add_counts(entries, "skipped_records").items())), "rewritten": 0,
+            "bytes_in": sum(e["bytes_in"] for e in entries),
+            "text_bytes_kept": sum(e["text_bytes_kept"] for e in entries),
+            "output_shards": sum(len(e["shards"]) for e in entries),
+            "task_seconds": round(sum(e["seconds"] for e in entries), 3),
+            "wall_seconds": outcome.wall_seconds,
+        }
+
     def check(self, item: Item, entry: dict) -> None:
         if entry["records_in"] != entry["kept"] + entry["removed"]:
             raise ConservationError(f"ingest of {entry['source']}: {entry['records_in']} records in, "
@@ -97,21 +113,8 @@ class Ingester:
                    "resumed": job.manifest_path.is_file()}
         io.write_json_atomic(self.out / "run.json", summary)
         outcome = engine.run(job, executor, self.progress)
-        entries = list(outcome.entries.values())
         errors = outcome.fatal or outcome.errors
-        summary["stages"] = [{
-            "stage": "ingest", "dir": INGEST_DIR, "shards": len(entries),
-            "shards_failed": sum(e["status"] != "ok" for e in entries), "shards_resumed": outcome.resumed,
-            "rows_in": sum(e["records_in"] for e in entries), "kept": sum(e["kept"] for e in entries),
-            "removed": sum(e["removed"] for e in entries),
-            "removed_by_reason": engine.add_counts(entries, "removed_by_reason"),
-            "skipped_records": dict(sorted(engine.add_counts(entries, "skipped_records").items())), "rewritten": 0,
-            "bytes_in": sum(e["bytes_in"] for e in entries),
-            "text_bytes_kept": sum(e["text_bytes_kept"] for e in entries),
-            "output_shards": sum(len(e["shards"]) for e in entries),
-            "task_seconds": round(sum(e["seconds"] for e in entries), 3),
-            "wall_seconds": outcome.wall_seconds,
-        }]
+        summary["stages"] = [job.summarize(outcome)]
         summary.update(finished=now(), status="failed" if errors else "ok", errors=errors)
         write_status(self.out / "run.json", summary)
         if outcome.fatal:

@@ -47,6 +47,11 @@ class PackJob(Job):
     def error_line(self, item: Item, entry: dict) -> str:
         return f"{item.key}: {entry['error'].splitlines()[0]}"
 
+    def summarize(self, outcome: engine.Outcome) -> dict:
+        ok = [e for e in outcome.entries.values() if e["status"] == "ok"]
+        return {"totals": {s: {"documents": sum(e[s]["documents"] for e in ok), "tokens": sum(e[s]["tokens"] for e in ok)}
+                           for s in SPLITS}, "wall_seconds": outcome.wall_seconds}
+
 
 class Packer:
     def __init__(self, config, progress: bool | None = None):
@@ -83,11 +88,7 @@ class Packer:
 
             executor = RayExecutor()
         outcome = engine.run(job, executor, self.progress)
-        meta = {**io.read_json(job.manifest_path), **job.header()}
-        ok = [e for e in outcome.entries.values() if e["status"] == "ok"]
-        meta["totals"] = {s: {"documents": sum(e[s]["documents"] for e in ok),
-                              "tokens": sum(e[s]["tokens"] for e in ok)} for s in SPLITS}
-        meta["wall_seconds"] = outcome.wall_seconds
+        meta = {**io.read_json(job.manifest_path), **job.header(), **job.summarize(outcome)}
         io.write_json_atomic(job.manifest_path, meta)
         errors = outcome.fatal or outcome.errors
         if errors:

@@ -78,6 +78,24 @@ class StageJob(Job):
     def error_line(self, item: Item, entry: dict) -> str:
         return f"{self.spec.name}: {entry['error'].splitlines()[0]}"
 
+    def summarize(self, outcome: engine.Outcome) -> dict:
+        entries = outcome.entries.values()
+        return {
+            "stage": self.spec.name,
+            "dir": self.directory.name,
+            "shards": len(entries),
+            "shards_failed": sum(e["status"] != "ok" for e in entries),
+            "shards_resumed": outcome.resumed,
+            "rows_in": sum(e["rows_in"] for e in entries),
+            "kept": sum(e["kept"] for e in entries),
+            "removed": sum(e["removed"] for e in entries),
+            "removed_by_reason": engine.add_counts(entries, "removed_by_reason"),
+            "rewritten": sum(e.get("rewritten", 0) for e in entries),
+            "bytes_in": sum(e["bytes_in"] for e in entries),
+            "task_seconds": round(sum(e["seconds"] for e in entries), 3),
+            "wall_seconds": outcome.wall_seconds,
+        }
+
     def shard_task(self, shard: Shard, **extra) -> ShardTask:
         return ShardTask(shard.name, shard.path, str(self.directory / "kept" / shard.name),
                          str(self.directory / "removed" / shard.name), shard.input_id,
@@ -166,24 +184,9 @@ class Runner:
         outcome = engine.run(job, executor, self.progress)
         if outcome.fatal:
             raise RunFailed(outcome.fatal[0], outcome.fatal)
-        entries = outcome.entries
-        ok = [Shard(name, str(job.directory / "kept" / name), e["kept_digest"]) for name, e in entries.items()
+        ok = [Shard(name, str(job.directory / "kept" / name), e["kept_digest"]) for name, e in outcome.entries.items()
               if e["status"] == "ok"]
-        figures = {
-            "stage": job.spec.name,
-            "dir": job.directory.name,
-            "shards": len(entries),
-            "shards_failed": len(entries) - len(ok),
-            "shards_resumed": outcome.resumed,
-            "rows_in": sum(e["rows_in"] for e in entries.values()),
-            "kept": sum(e["kept"] for e in entries.values()),
-            "removed": sum(e["removed"] for e in entries.values()),
-            "removed_by_reason": engine.add_counts(entries.values(), "removed_by_reason"),
-            "rewritten": sum(e.get("rewritten", 0) for e in entries.values()),
-            "bytes_in": sum(e["bytes_in"] for e in entries.values()),
-            "task_seconds": round(sum(e["seconds"] for e in entries.values()), 3),
-            "wall_seconds": outcome.wall_seconds,
-        }
+        figures = job.summarize(outcome)
         return figures, ok, outcome.errors
 
     def _decide(self, job: StageJob, shards: list[Shard], executor) -> tuple[str, Path, dict[str, str]]:
