@@ -144,3 +144,44 @@ def perplexity(model, tok, texts: list[str], seq_len: int | None = None, batch_s
             count += int((labels_t[:, 1:] != -100).sum())
     loss = total / count
     return {"documents": len(texts), "tokens": count, "loss": round(loss, 6), "perplexity": round(math.exp(loss), 4)}
+
+
+def bits_per_byte(model, tok, texts: list[str], seq_len: int | None = None, batch_size: int = 8) -> dict:
+    """Held-out text's negative log-likelihood in bits per UTF-8 byte, so that models with
+    different tokenizers compare. The documents run together as in the training streams
+    (`<|eos|>` before each); every token of every document is predicted exactly once, from
+    what precedes it within windows of `seq_len` tokens that overlap by one (the last token of
+    a window is the first, unpredicted one of the next). The `<|eos|>` tokens are context, not
+    text: their predictions are not counted."""
+    import torch
+
+    from kopile.driver.data import pad_right
+    from kopile.driver.loop import token_loss_sum
+
+    seq_len = seq_len or model.config.max_position_embeddings
+    if seq_len < 2:
+        raise ValueError("seq_len must be at least 2")
+    stream, text = [tok.eos_token_id], [False]
+    for ids in tok(texts, add_special_tokens=False)["input_ids"]:
+        stream += [*ids, tok.eos_token_id]
+        text += [True] * len(ids) + [False]
+    stream_a, text_a = np.asarray(stream, dtype=np.int64), np.asarray(text)
+    starts = range(0, max(len(stream_a) - 1, 1), seq_len - 1)
+    windows = [stream_a[s:s + seq_len] for s in starts]
+    targets = [np.where(text_a[s:s + seq_len], stream_a[s:s + seq_len], -100) for s in starts]
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(windows), batch_size):
+            ids = torch.from_numpy(pad_right(windows[i:i + batch_size], tok.pad_token_id)).to(device)
+            labels = torch.from_numpy(pad_right(targets[i:i + batch_size], -100)).to(device)
+            attention = torch.from_numpy(pad_right([np.ones(len(w)) for w in windows[i:i + batch_size]], 0)).to(device)
+            total += float(token_loss_sum(model, ids, attention, labels))
+            count += int((labels[:, 1:] != -100).sum())
+    model.train(was_training)
+    size = sum(len(t.encode("utf-8")) for t in texts)
+    return {"bpb": total / math.log(2) / size if size else float("nan"),
+            "loss": total / count if count else float("nan"), "tokens": count, "bytes": size,
+            "documents": len(texts)}

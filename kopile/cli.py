@@ -240,6 +240,24 @@ def _eval(args) -> int:
     return 0
 
 
+def _ablate(args) -> int:
+    if _missing("train", "torch", "transformers"):
+        return 1
+    from kopile.driver.ablate import Ablation, load_ablate_config, quick
+
+    def load(path, overrides):
+        config = load_ablate_config(path, {"output": overrides.get("output")})
+        return quick(config) if args.quick else config
+
+    def report(config, results, ok):
+        from kopile.driver.ablate import markdown
+
+        print(markdown(results))
+        print(f"results: {Path(config.output).resolve()}/results.md, results.json, bpb_curve.png, bpb_final.png")
+
+    return _execute(args, load, lambda c: Ablation(c, _progress(args)), report)
+
+
 def _trainer_args(parser) -> None:
     parser.add_argument("config", help="YAML training configuration")
     parser.add_argument("--out", help="output directory (overrides `output` in the config)")
@@ -289,6 +307,12 @@ def main(argv=None) -> int:
     pack.add_argument("config", help="YAML tokenize configuration")
     _common(pack)
     pack.set_defaults(func=_tokenize)
+    abl = sub.add_parser("ablate", help="train the same model on the raw corpus and on each cleaning step, "
+                                         "compare bits per byte on held-out text")
+    abl.add_argument("config", help="YAML ablation configuration")
+    _common(abl)
+    abl.add_argument("--quick", action="store_true", help="a run of seconds at toy size (tests, a first look)")
+    abl.set_defaults(func=_ablate)
     pre = sub.add_parser("pretrain", help="train a Llama-style model on packed token streams")
     _trainer_args(pre)
     pre.set_defaults(func=_pretrain)

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from kopile.core.errors import InputError, error_entry
 from kopile.core.io import batches, open_parquet, write_bytes_atomic
-from kopile.core.schema import require_text_column
+from kopile.core.schema import document_id, require_text_column
 
 SPLITS = ("train", "val")
 _TOKENIZERS: dict[str, object] = {}
@@ -63,12 +63,9 @@ def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column
     return entry
 
 
-def _open(source: str, text_column: str, id_column: str) -> pq.ParquetFile:
+def _open(source: str, text_column: str) -> pq.ParquetFile:
     parquet = open_parquet(source)
     require_text_column(parquet.schema_arrow, text_column, source)
-    if id_column not in parquet.schema_arrow.names:
-        raise InputError(f"{source}: no {id_column!r} column to split and shuffle by (columns: "
-                         f"{parquet.schema_arrow.names})")
     return parquet
 
 
@@ -79,12 +76,18 @@ def _pack(tokenizer_dir: str, source: str, name: str, out: str, text_column: str
     tok = _tokenizer(tokenizer_dir)
     eos = tok.token_to_id(EOS)
     dtype = dtype_for(tok.get_vocab_size())
-    parquet = _open(source, text_column, id_column)
+    parquet = _open(source, text_column)
+    # Shards without ids (a raw corpus) get those the pipeline would give: (shard, row).
+    has_ids = id_column in parquet.schema_arrow.names
     parts = []  # per batch: (hash keys, token counts with eos, flat tokens)
-    skipped = 0
-    for batch in batches(parquet, source, batch_size=batch_rows, columns=[text_column, id_column]):
+    skipped = rows = 0
+    for batch in batches(parquet, source, batch_size=batch_rows, columns=[text_column, id_column] if has_ids
+                         else [text_column]):
         texts = batch.column(0).to_pylist()
-        ids = [str(i) for i, t in zip(batch.column(1).to_pylist(), texts) if t]
+        given = batch.column(1).to_pylist() if has_ids else [document_id(f"{name}.parquet", rows + i)
+                                                             for i in range(batch.num_rows)]
+        rows += batch.num_rows
+        ids = [str(i) for i, t in zip(given, texts) if t]
         texts = [t for t in texts if t]
         skipped += batch.num_rows - len(texts)
         # Only the ids are kept: `encode_batch_fast` skips the byte-to-character offset map that
