@@ -61,7 +61,7 @@ def ablate_config(corpus, out, **over) -> AblateConfig:
             "heldout": {"a": str(corpus / "heldout" / "constitution_a.parquet"),
                         "b": str(corpus / "heldout" / "constitution_b.parquet")},
             "variants": {"raw": {}, "+quality": {"through": "quality"}, "+dedup": {"through": "exact_dedup"}},
-            "tokens": 2560, **over}
+            "tokens": 16 * 128 * 4, **over}
     return quick(AblateConfig.model_validate(data))
 
 
@@ -147,7 +147,7 @@ def test_an_ablation_killed_mid_way_resumes_to_the_same_table(ablation, corpus, 
                                                "b": str(corpus / "heldout" / "constitution_b.parquet")},
                                    "variants": {"raw": {}, "+quality": {"through": "quality"},
                                                 "+dedup": {"through": "exact_dedup"}},
-                                   "tokens": 2560}))
+                                   "tokens": 16 * 128 * 4}))
     command = [*KOPILE, "ablate", str(cfg), "--quick", "--local", "--no-progress"]
     manifest = tmp_path / "killed" / "train" / "_manifest.json"
     kill_when(command, lambda: manifest_entries(manifest, "runs") >= 2, timeout=300)

@@ -49,7 +49,7 @@ def loopback_cluster(tmp_path_factory):
     finally:
         os.killpg(head.pid, signal.SIGTERM)  # --block stops the node's processes on SIGTERM
         try:
-            head.wait(timeout=60)
+            head.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
 

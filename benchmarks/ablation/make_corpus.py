@@ -53,7 +53,7 @@ SHARES = {"wikipedia": 0.30, "petitions": 0.30, "reviews": 0.15, "comments": 0.1
 NOISE = {"exact_copy": 0.10, "near_copy": 0.10, "stub": 0.05, "nav_only": 0.03, "spam": 0.05, "english": 0.04,
          "machine": 0.03, "jamo_repeat": 0.02, "mojibake": 0.02}
 PAGE_NOISE = {"boilerplate": 0.30, "pii": 0.05}
-HELDOUT = {"wikipedia": 120, "petitions": 60, "comments": 300, "chat": 300}
+HELDOUT = {"wikipedia": 60, "petitions": 40, "comments": 300, "chat": 300}
 
 
 def sample_module():
