@@ -235,17 +235,24 @@ def open_parquet(source) -> pq.ParquetFile:
         raise InputError(f"{source}: cannot be read as Parquet: {e}") from None
 
 
-def batches(parquet: pq.ParquetFile, source, **kwargs):
-    """The record batches of a Parquet file; a file that cannot be read past some row is bad
-    input, named with the row, not a failure of whatever reads it."""
-    it = parquet.iter_batches(**kwargs)
-    rows = 0
+def reading(items, source, size=None):
+    """The items of an iterator that reads `source`: an error raised while reading is bad input,
+    named with the file (and the rows read before it, where `size` counts an item's rows), not
+    a failure of whatever consumes the items."""
+    it = iter(items)
+    done = 0
     while True:
         try:
-            batch = next(it)
+            item = next(it)
         except StopIteration:
             return
         except Exception as e:
-            raise InputError(f"{source}: cannot be read after row {rows}: {type(e).__name__}: {e}") from None
-        rows += batch.num_rows
-        yield batch
+            where = f" after row {done}" if size else ""
+            raise InputError(f"{source}: cannot be read{where}: {type(e).__name__}: {e}") from None
+        done += size(item) if size else 1
+        yield item
+
+
+def batches(parquet: pq.ParquetFile, source, **kwargs):
+    """The record batches of a Parquet file (see `reading`)."""
+    return reading(parquet.iter_batches(**kwargs), source, lambda batch: batch.num_rows)

@@ -102,9 +102,10 @@ class AblateConfig(BaseModel):
 
 
 def load_ablate_config(path: str | Path, overrides: dict | None = None) -> AblateConfig:
-    data = load_yaml(Path(path), overrides)
+    data = load_yaml(Path(path))
     if isinstance(data, dict):  # relative paths in the config are relative to the config file's folder
         data = _resolve(data, Path(path).resolve().parent)
+        data.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return parse_model(AblateConfig, data, str(path))
 
 
@@ -115,6 +116,8 @@ def _resolve(data: dict, base: Path) -> dict:
         return value if Path(value).is_absolute() or Path(value).exists() else str(base / value)
 
     out = dict(data)
+    if isinstance(out.get("output"), str) and not Path(out["output"]).is_absolute():
+        out["output"] = str(base / out["output"])
     for key in ("raw", "pipeline"):
         if isinstance(out.get(key), (str, list)):
             out[key] = fix(out[key])
@@ -350,10 +353,7 @@ class Ablation:
 
         c = self.config
         self.prepare()
-        if executor is None:
-            from kopile.pipeline.jobs.executor import RayExecutor
-
-            executor = RayExecutor()
+        executor = engine.executor_or_ray(executor)
         started = time.perf_counter()
         corpora: dict[str, str | list[str]] = {}
         if c.pipeline:
@@ -459,11 +459,24 @@ def summarize(config: AblateConfig, entries: dict, streams: dict, leaks: dict, t
                     "token_loss": {"mean": loss[0], "std": loss[1]},
                     "train_tokens": first["train_tokens"], "tokens": first["tokens"], "epochs": first["epochs"],
                     "documents": streams[v]["totals"]["train"]["documents"],
-                    "seeds": [r["seed"] for r in runs[v]]}
+                    "seeds": [r["seed"] for r in runs[v]],
+                    "per_seed": {str(r["seed"]): {**{s: r["final"][s]["bpb"] for s in sets},
+                                                  "average": statistics.fmean(r["final"][s]["bpb"] for s in sets)}
+                                 for r in runs[v]}}
+    # Against the first variant, seed by seed: a run and its baseline share initial weights and
+    # batch order, so the paired change is the measurement; its spread says what is noise.
     base = variants[0]
+    by_seed = {v: {r["seed"]: r for r in runs[v]} for v in variants}
     for v in variants:
-        table[v]["vs_" + base] = {s: 1 - table[v]["bpb"][s]["mean"] / table[base]["bpb"][s]["mean"] for s in sets}
-        table[v]["vs_" + base]["average"] = 1 - table[v]["average"]["mean"] / table[base]["average"]["mean"]
+        seeds = sorted(set(by_seed[v]) & set(by_seed[base]))
+
+        def change(key) -> dict:
+            values = [key(by_seed[v][k]) / key(by_seed[base][k]) - 1 for k in seeds]
+            mean, std = _mean_std(values)
+            return {"mean": mean, "std": std}
+
+        table[v]["vs_" + base] = {s: change(lambda r, s=s: r["final"][s]["bpb"]) for s in sets}
+        table[v]["vs_" + base]["average"] = change(lambda r: statistics.fmean(r["final"][s]["bpb"] for s in sets))
     curves = {}
     for v in variants:
         points = sorted({p["tokens"] for r in runs[v] for p in r["curve"]})
@@ -481,25 +494,33 @@ def markdown(results: dict) -> str:
     sets, base = results["heldout"], results["baseline"]
     lines = [f"# Ablation: bits per byte on held-out text, {len(c['seeds'])} seeds (mean ± std)", "",
              f"Every run: the `{c['model']['preset']}` model, {c['tokens']:,} training tokens (seq_len {c['seq_len']}, "
-             f"batch {c['batch_size']}), the same initial weights per seed, one tokenizer "
-             f"({c['tokenizer']['model']}, {c['tokenizer']['vocab_size']:,}) for all variants. Lower is better; "
-             f"the last column is the change of the average against `{base}`.", "",
-             "| variant | documents | train tokens | epochs | " + " | ".join(sets) + " | average | vs " + base + " |",
-             "|---|---:|---:|---:|" + "---:|" * (len(sets) + 2)]
+             f"batch {c['batch_size']}), the same initial weights and batch order per seed, one tokenizer "
+             f"({c['tokenizer']['model']}, {c['tokenizer']['vocab_size']:,}) for all variants. Lower is better.", "",
+             "| variant | documents | train tokens | epochs | " + " | ".join(sets) + " | average |",
+             "|---|---:|---:|---:|" + "---:|" * (len(sets) + 1)]
     for v, row in results["variants"].items():
         cells = [f"{row['bpb'][s]['mean']:.4f} ± {row['bpb'][s]['std']:.4f}" for s in sets]
         lines.append(f"| {v} | {row['documents']:,} | {row['train_tokens']:,} | {row['epochs']:.2f} | "
-                     + " | ".join(cells) + f" | {row['average']['mean']:.4f} ± {row['average']['std']:.4f} | "
-                     f"{-100 * row['vs_' + base]['average']:+.1f}% |")
+                     + " | ".join(cells) + f" | {row['average']['mean']:.4f} ± {row['average']['std']:.4f} |")
+    lines += ["", f"Change of bits per byte against `{base}`, seed by seed (the same initial weights and batches): "
+                  "mean ± std over the seeds; negative is better.", "",
+              "| variant | " + " | ".join(sets) + " | average |", "|---|" + "---:|" * (len(sets) + 1)]
+    for v, row in results["variants"].items():
+        d = row["vs_" + base]
+        lines.append(f"| {v} | " + " | ".join(f"{100 * d[s]['mean']:+.2f}% ± {100 * d[s]['std']:.2f}" for s in sets)
+                     + f" | {100 * d['average']['mean']:+.2f}% ± {100 * d['average']['std']:.2f} |")
     names = list(results["variants"])
     if len(names) > 1:
-        lines += ["", "Each variant against the one before it (negative: fewer bits per byte, better):", "",
-                  "| step | " + " | ".join(sets) + " | average |", "|---|" + "---:|" * (len(sets) + 1)]
+        lines += ["", "Each variant against the one before it, seed by seed (negative: fewer bits per byte, better):",
+                  "", "| step | " + " | ".join(sets) + " | average |", "|---|" + "---:|" * (len(sets) + 1)]
         for a, b in zip(names, names[1:]):
-            ra, rb = results["variants"][a], results["variants"][b]
-            cells = [f"{100 * (rb['bpb'][s]['mean'] / ra['bpb'][s]['mean'] - 1):+.2f}%" for s in sets]
-            lines.append(f"| {a} → {b} | " + " | ".join(cells)
-                         + f" | {100 * (rb['average']['mean'] / ra['average']['mean'] - 1):+.2f}% |")
+            pa_, pb = results["variants"][a]["per_seed"], results["variants"][b]["per_seed"]
+            seeds = sorted(set(pa_) & set(pb))
+            cells = []
+            for s in [*sets, "average"]:
+                mean, std = _mean_std([pb[k][s] / pa_[k][s] - 1 for k in seeds])
+                cells.append(f"{100 * mean:+.2f}% ± {100 * std:.2f}")
+            lines.append(f"| {a} → {b} | " + " | ".join(cells) + " |")
     lines += ["", "Held-out documents found in each variant's training data (ids, texts, near duplicates): "
               + ", ".join(f"{v} {sum(x.values())}" for v, x in results["leaks"].items()) + "."]
     return "\n".join(lines) + "\n"

@@ -342,7 +342,8 @@ def test_dictionary_encoded_text_is_a_string_column(ray_session, tmp_path):
 def test_config_values_out_of_range_or_of_the_wrong_type_name_the_key(tmp_path):
     from kopile.core.errors import ConfigError
 
-    for stage, key in [({"normalize": {"max_chars": -5}}, "normalize.max_chars"),
+    for stage, key in [({"langid": {"min_score": -3}}, "langid.min_score"),
+                       ({"normalize": {"max_chars": -5}}, "normalize.max_chars"),
                        ({"normalize": {"max_chars": True}}, "normalize.max_chars"),
                        ({"exact_dedup": []}, "exact_dedup: expected a mapping"),
                        ({"quality": {"characters": {"min_hangul_ratio": 1.5}}}, "characters.min_hangul_ratio"),

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from kopile.core.errors import InputError, error_entry
+from kopile.core.errors import error_entry
 from kopile.core.io import batches, open_parquet, write_bytes_atomic
 from kopile.core.schema import document_id, require_text_column
 

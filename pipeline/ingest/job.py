@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from kopile.core.errors import InputError, error_entry
-from kopile.core.io import AtomicParquetWriter
+from kopile.core.io import AtomicParquetWriter, reading
 from kopile.pipeline.ingest import readers
 from kopile.pipeline.ingest.charset import Undecodable, decode, header_charset
 from kopile.pipeline.ingest.html import Extractor
@@ -135,7 +135,7 @@ def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: s
             raise InputError(f"{source}: cannot be read: {e.strerror or e}") from None
         job = Ingest(settings)
         fmt, events = job.events(source)
-        for kind, fields in _read(events, source):
+        for kind, fields in reading(events, source):
             if kind == "skip":
                 skipped[fields] += 1
                 continue
@@ -170,15 +170,3 @@ def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: s
         error_entry(entry, e)
     entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry
-
-
-def _read(events, source: str):
-    """The reader's events; a file the reader cannot go on with is bad input, not a bug."""
-    while True:
-        try:
-            event = next(events)
-        except StopIteration:
-            return
-        except Exception as e:
-            raise InputError(f"{source}: {type(e).__name__}: {e}") from None
-        yield event

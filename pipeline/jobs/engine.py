@@ -109,6 +109,15 @@ def check_manifest(job: Job) -> None:
         load_manifest(job)
 
 
+def executor_or_ray(executor):
+    """`executor`, or where none is given the default: Ray (imported only then)."""
+    if executor is not None:
+        return executor
+    from kopile.pipeline.jobs.executor import RayExecutor
+
+    return RayExecutor()
+
+
 def run(job: Job, executor, progress: bool | None = None) -> Outcome:
     for folder in job.folders():
         io.prepare_dir(folder)

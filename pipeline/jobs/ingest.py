@@ -105,10 +105,7 @@ class Ingester:
 
     def run(self, executor=None) -> dict:
         job = self.prepare()
-        if executor is None:
-            from kopile.pipeline.jobs.executor import RayExecutor
-
-            executor = RayExecutor()
+        executor = engine.executor_or_ray(executor)
         summary = {"config": self.config.model_dump(), "versions": versions(), "started": now(), "status": "running",
                    "resumed": job.manifest_path.is_file()}
         io.write_json_atomic(self.out / "run.json", summary)

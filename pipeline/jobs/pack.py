@@ -83,10 +83,7 @@ class Packer:
 
     def run(self, executor=None) -> dict:
         job = self.prepare()
-        if executor is None:
-            from kopile.pipeline.jobs.executor import RayExecutor
-
-            executor = RayExecutor()
+        executor = engine.executor_or_ray(executor)
         outcome = engine.run(job, executor, self.progress)
         meta = {**io.read_json(job.manifest_path), **job.header(), **job.summarize(outcome)}
         io.write_json_atomic(job.manifest_path, meta)

@@ -131,10 +131,7 @@ class Runner:
 
     def run(self, executor=None) -> dict:
         shards = self.prepare()
-        if executor is None:
-            from kopile.pipeline.jobs.executor import RayExecutor
-
-            executor = RayExecutor()
+        executor = engine.executor_or_ray(executor)
         previous = io.read_json(self.out / "run.json", {})
         summary = {"config": self.config.to_json(), "config_file": self.config.source, "versions": versions(),
                    "seed": self.config.run.seed, "started": now(), "resumed": bool(previous), "status": "running",
