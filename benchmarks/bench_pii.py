@@ -5,6 +5,11 @@ its prescreen on real text where PII is rare.
     bash benchmarks/setup_bench_env.sh                      # presidio, Faker, ko-pii, ko-pii-guard too
     benchmarks/.venv-bench/bin/python benchmarks/bench_pii.py                     # the published run
     benchmarks/.venv-bench/bin/python benchmarks/bench_pii.py --docs 300 --real-docs 100 --repeat 1
+    .venv/bin/python benchmarks/bench_pii.py --set build/bench/pii/blind.jsonl --systems kopile --real-docs 0
+
+Two labeled sets: the development set (pii_labeled.py, built alongside the recognizers, which are
+tuned on it) and the blind set (benchmarks/blind/build_pii_blind.py, built from a written
+description by someone who had not read the recognizers; `--set` reads it). Report both.
 
 The labeled set comes from benchmarks/pii_labeled.py (real petitions and Wikipedia text with
 synthetic PII inserted at recorded offsets). Accuracy is span-level, per entity type, exact and
@@ -41,6 +46,36 @@ MB = 1e6
 DEFAULTS = {"docs": 3000, "real_docs": 2000, "repeat": 3}
 STRUCTURED = lab.STRUCTURED
 TYPES = lab.ENTITY_TYPES
+COMMENTS = lab.SHARED / "data" / "hate_speech" / "unlabeled_comments.jsonl.gz"
+
+
+def load_set(path: Path) -> tuple[list, dict]:
+    """A labeled set from JSON Lines: {"text", "spans": [{"start", "end", "type", "form"}], "negatives": [...]}.
+    Every person in such a set is labeled, carrier text included, so a detection outside the
+    gold spans is a false positive wherever it is."""
+    import hashlib
+
+    docs = []
+    raw = path.read_bytes()
+    for i, line in enumerate(raw.decode("utf-8").splitlines()):
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        doc = lab.LabeledDoc(id=rec.get("id", f"doc-{i}"), source=rec.get("register", ""), text=rec["text"])
+        doc.gold = [(sp["type"], sp["start"], sp["end"], sp.get("form", "")) for sp in rec.get("spans", [])
+                    if sp["type"] in TYPES]
+        doc.negatives = [(kind, 0, 0, kind) for kind in rec.get("negatives") or []]
+        docs.append(doc)
+    stats = {"path": str(path), "md5": hashlib.md5(raw).hexdigest(), "documents": len(docs),
+             "pii_free_documents": sum(d.pii_free for d in docs),
+             "pii_free_with_negatives": sum(1 for d in docs if d.pii_free and d.negatives),
+             "characters": sum(len(d.text) for d in docs), "utf8_bytes": sum(len(d.text.encode()) for d in docs),
+             "gold_spans": {e: sum(1 for d in docs for g in d.gold if g[0] == e) for e in TYPES}, "gold_forms": {}}
+    for d in docs:
+        for e, _, _, form in d.gold:
+            stats["gold_forms"].setdefault(e, {}).setdefault(form, 0)
+            stats["gold_forms"][e][form] += 1
+    return docs, stats
 
 
 # --- no network -----------------------------------------------------------------------------------
@@ -326,10 +361,13 @@ def _overlaps(a, b) -> bool:
     return a[1] < b[2] and b[1] < a[2]
 
 
-def score(docs: list[lab.LabeledDoc], outputs, supports, raised_on=frozenset()) -> dict:
+def score(docs: list[lab.LabeledDoc], outputs, supports, raised_on=frozenset(), carrier_labeled: bool = False) -> dict:
+    """`carrier_labeled`: every person in the set is labeled, carrier text included (the blind
+    set); otherwise (the development set) names found in the real carrier text are set apart."""
     counts = {t: Counter() for t in TYPES}
     fn_kinds, fp_kinds = Counter(), Counter()
     touched = Counter()
+    carrier_person = 0
     scrub_mismatch = 0
     fully_scrubbed = 0
     for i, (doc, (new_text, preds)) in enumerate(zip(docs, outputs)):
@@ -364,10 +402,15 @@ def score(docs: list[lab.LabeledDoc], outputs, supports, raised_on=frozenset()) 
                 continue
             if any(g[0] == entity and _overlaps(p, g) for g in doc.gold):
                 c["pred_overlapped"] += 1
-            fp_kinds[(entity, fp_kind(doc, p))] += 1
+            kind = fp_kind(doc, p)
+            fp_kinds[(entity, kind)] += 1
+            if entity == "person" and kind == "real_text" and not carrier_labeled:
+                carrier_person += 1
         if doc.pii_free:
             touched["docs"] += 1
             touched["with_negatives" if doc.negatives else "without_negatives"] += 1
+            if [p for p in preds if carrier_labeled or not (p[0] == "person" and not inside_inserted(doc, p[1], p[2]))]:
+                touched["touched_not_by_person_in_carrier"] += 1
             if preds:
                 touched["touched"] += 1
                 touched["touched_" + ("with_negatives" if doc.negatives else "without_negatives")] += 1
@@ -378,7 +421,13 @@ def score(docs: list[lab.LabeledDoc], outputs, supports, raised_on=frozenset()) 
     structured = sum((counts[t] for t in STRUCTURED), Counter())
     everything = sum((counts[t] for t in TYPES), Counter())
     pii_docs = sum(1 for d in docs if not d.pii_free)
+    person = counts["person"]
     return {
+        # In the development set the carrier text is real and its people are not labeled: a
+        # name found there counts against precision above, and is set apart here.
+        "person_detections_in_unlabeled_carrier_text": carrier_person,
+        "person_precision_in_labeled_text": _ratio(person["tp"], person["pred"] - carrier_person),
+        "pii_free_touched_not_by_person_in_carrier": _ratio(touched["touched_not_by_person_in_carrier"], touched["docs"]),
         "per_type": per_type,
         "structured": _type_metrics(structured, True),
         "all_types": _type_metrics(everything, True),
@@ -483,7 +532,24 @@ def real_corpora(n: int, seed: int) -> dict[str, list[str]]:
     rng = random.Random(seed)
     petitions = lab.load_petitions()
     wiki = lab.load_wiki_articles()
-    return {"petitions": rng.sample(petitions, min(n, len(petitions))), "kowiki": rng.sample(wiki, min(n, len(wiki)))}
+    corpora = {"petitions": rng.sample(petitions, min(n, len(petitions))), "kowiki": rng.sample(wiki, min(n, len(wiki)))}
+    if COMMENTS.is_file():
+        comments = [d["text"] for d in lab.read_jsonl(COMMENTS)]
+        corpora["comments"] = rng.sample(comments, min(5 * n, len(comments)))
+    return corpora
+
+
+def hand_check_sample(corpora, outputs, n: int, seed: int, path: Path) -> None:
+    """`n` random detections in real text, with the text around them, for a person to judge.
+    Written under build/ only: real text holds real PII, and this file must never be committed."""
+    rng = random.Random(seed)
+    hits = [(corpus, i, p) for corpus, outs in outputs.items() for i, (_, preds) in enumerate(outs) for p in preds]
+    rng.shuffle(hits)
+    with path.open("w", encoding="utf-8") as f:
+        for corpus, i, (entity, s, e, score) in hits[:n]:
+            text = corpora[corpus][i]
+            f.write(json.dumps({"corpus": corpus, "doc": i, "type": entity, "score": score, "hit": text[s:e],
+                                "before": text[max(0, s - 80):s], "after": text[e:e + 80]}, ensure_ascii=False) + "\n")
 
 
 def prescreen_patterns() -> dict:
@@ -521,6 +587,14 @@ def markdown(report: dict) -> str:
     L = []
     ls = report["labeled_set"]
     L.append("# PII removal: kopile against presidio's predefined recognizers, ko-pii and ko-pii-guard\n")
+    if ls.get("name") == "blind":
+        L.append(f"**Blind set** `{ls['path']}` (md5 {ls['md5']}): built by benchmarks/blind/build_pii_blind.py from a "
+                 "written description, by a helper who had not read the recognizers; nothing was tuned on it. Every "
+                 "person in it is labeled, carrier text included.\n")
+    else:
+        L.append("**Development set** (benchmarks/pii_labeled.py): built alongside the recognizers, which are tuned on "
+                 "it. Its carrier text is real and its people are not labeled; person figures are given with and "
+                 "without the names found there.\n")
     L.append(f"Labeled set: {ls['documents']} documents ({ls['pii_free_documents']} without PII, "
              f"{ls['pii_free_with_negatives']} of them with inserted hard negatives), {ls['characters']:,} characters, "
              f"{sum(ls['gold_spans'].values())} gold spans; real text from petitions and Korean Wikipedia with "
@@ -531,8 +605,8 @@ def markdown(report: dict) -> str:
              f" (filters/pii sha256 {report['kopile_code']['filters_pii_sha256']}"
              f"{', changed on disk during the run: the figures are for the version read at the start' if report['kopile_code']['filters_pii_sha256'] != report['kopile_code_at_end']['filters_pii_sha256'] else ''}).\n")
     L.append("## Summary\n")
-    L.append("| system | structured P | structured R | structured F1 | F1 overlap | structured leak | address R (exact / overlap) | address leak | PII-free docs touched | labeled docs/s | MB/s |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| system | structured P | structured R | structured F1 | F1 overlap | structured leak | address R (exact / overlap) | address leak | person P / R (overlap R) | PII-free docs touched | labeled docs/s | MB/s |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, res in report["systems"].items():
         if "error" in res:
             L.append(f"| {name} | {res['error']} |||||||||")
@@ -540,9 +614,18 @@ def markdown(report: dict) -> str:
         st, ad, tp = res["accuracy"]["structured"], res["accuracy"]["per_type"]["address"], res["throughput_labeled"]
         addr_r = f"{fmt(ad['recall'])} / {fmt(ad['recall_overlap'])}" if ad["supported"] else "n/s"
         addr_leak = fmt(ad["leak_rate"], True) if ad["supported"] else "n/s"
+        pe = res["accuracy"]["per_type"]["person"]
+        person = (f"{fmt(pe['precision'])} / {fmt(pe['recall'])} ({fmt(pe['recall_overlap'])})" if pe["supported"]
+                  else "n/s")
         L.append(f"| {name} | {fmt(st['precision'])} | {fmt(st['recall'])} | {fmt(st['f1'])} | {fmt(st['f1_overlap'])} | "
-                 f"{fmt(st['leak_rate'], True)} | {addr_r} | {addr_leak} | {fmt(res['accuracy']['pii_free_touched'], True)} | "
-                 f"{tp['docs_per_s']:.0f} | {tp['mb_per_s']:.2f} |")
+                 f"{fmt(st['leak_rate'], True)} | {addr_r} | {addr_leak} | {person} | "
+                 f"{fmt(res['accuracy']['pii_free_touched'], True)} | {tp['docs_per_s']:.0f} | {tp['mb_per_s']:.2f} |")
+    k = report["systems"].get("kopile", {}).get("accuracy")
+    if k and ls.get("name") != "blind":
+        L.append(f"\nkopile's person detections in the real, unlabeled carrier text: "
+                 f"{k['person_detections_in_unlabeled_carrier_text']} (real names or mistakes; the hand check on real text "
+                 f"says which). Without them: person precision {fmt(k['person_precision_in_labeled_text'])}, PII-free "
+                 f"documents touched {fmt(k['pii_free_touched_not_by_person_in_carrier'], True)}.")
     L.append("\nn/s: the system has no such entity type. Structured figures cover all ten structured types, including "
              "those a system does not support (they count as missed).\n")
 
@@ -589,13 +672,20 @@ def markdown(report: dict) -> str:
                              f"{res.get('prescreen_changes_output')}.")
         if any(len(res["systems"]) > 2 for res in report["real_text"].values()):
             L.append(f"\nPeers run {report['config']['real_peer_repeat']} time(s) on real text (`--real-peer-repeat`).")
-        L.append("\nDetections in real text are counted, never shown: real text holds real PII, and which "
-                 "detections are right is not known.\n")
+        L.append("\nDetections in real text are counted, never shown: real text holds real PII. Hits per 1,000 "
+                 "documents by type (kopile):\n")
+        L.append("| corpus | " + " | ".join(TYPES) + " |")
+        L.append("|---|" + "---:|" * len(TYPES))
+        for corpus, res in report["real_text"].items():
+            if "kopile" in res["systems"]:
+                per = res["systems"]["kopile"]["detections"]["spans_per_type"]
+                L.append(f"| {corpus} | " + " | ".join(f"{1000 * per.get(t, 0) / res['docs']:.1f}" for t in TYPES) + " |")
+        L.append("")
         L += notes
         L.append("")
 
     if report.get("targets"):
-        L.append("\n## Targets (issue 4)\n")
+        L.append("\n## Targets (issues 4 and 14)\n")
         L.append("| target | measured | verdict |")
         L.append("|---|---|---|")
         for t in report["targets"]:
@@ -663,8 +753,18 @@ def targets(report: dict) -> list[dict]:
     if not k or "error" in k:
         return out
     st, addr = k["accuracy"]["structured"], k["accuracy"]["per_type"]["address"]
+    person = k["accuracy"]["per_type"]["person"]
     out.append({"target": "leak rate over structured types < 1%", "measured": fmt(st["leak_rate"], True),
                 "met": st["leak_rate"] is not None and st["leak_rate"] < 0.01})
+    out.append({"target": "address characters left < 5%", "measured": fmt(addr["leak_rate"], True),
+                "met": addr["leak_rate"] is not None and addr["leak_rate"] < 0.05})
+    out.append({"target": "person recall >= 0.85 (exact)",
+                "measured": f"{fmt(person['recall'])} (overlap {fmt(person['recall_overlap'])})",
+                "met": person["recall"] is not None and person["recall"] >= 0.85})
+    precision = (k["accuracy"]["person_precision_in_labeled_text"] if report["labeled_set"].get("name") != "blind"
+                 else person["precision"])
+    out.append({"target": "person precision >= 0.90 (exact" + (", labeled text only)" if report["labeled_set"].get("name") != "blind" else ")"),
+                "measured": fmt(precision), "met": precision is not None and precision >= 0.90})
     out.append({"target": "structured precision >= 0.97 (exact)", "measured": f"{fmt(st['precision'])} (overlap {fmt(st['precision_overlap'])})",
                 "met": st["precision"] is not None and st["precision"] >= 0.97})
     out.append({"target": "PII-free documents touched < 3%", "measured": fmt(k["accuracy"]["pii_free_touched"], True),
@@ -697,6 +797,9 @@ def main(argv=None) -> None:
     ap.add_argument("--systems", default="kopile,presidio,ko-pii,ko-pii-guard",
                     help="comma-separated: kopile (both prescreen settings), presidio, ko-pii, ko-pii-guard, stub")
     ap.add_argument("--seed", type=int, default=20240415)
+    ap.add_argument("--set", type=Path, help="a labeled JSON Lines set (the blind set) instead of the development set")
+    ap.add_argument("--hand-check", type=int, default=100,
+                    help="random kopile detections in real text written to build/bench/pii/hand_check.jsonl")
     ap.add_argument("--examples", type=int, default=6, help="error examples per kind")
     ap.add_argument("--output", type=Path, help="where to write (default: benchmarks/results for the published "
                                                 "settings, build/bench/pii otherwise)")
@@ -706,13 +809,18 @@ def main(argv=None) -> None:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     forbid_network()
     published = (args.docs, args.real_docs, args.repeat) == tuple(DEFAULTS.values()) and "stub" not in args.systems
-    out_dir = args.output or (RESULTS if published else QUICK)
+    out_dir = args.output or (RESULTS if published and not args.set else QUICK)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     load_start = os.getloadavg()[0]
     measured_code = code_version()
-    print(f"building the labeled set ({args.docs} documents) ...", flush=True)
-    docs, set_stats = lab.build_labeled_set(args.docs, args.seed)
+    if args.set:
+        docs, set_stats = load_set(args.set)
+        set_stats["name"] = "blind"
+    else:
+        print(f"building the labeled set ({args.docs} documents) ...", flush=True)
+        docs, set_stats = lab.build_labeled_set(args.docs, args.seed)
+        set_stats["name"] = "development"
     texts = [d.text for d in docs]
     n_bytes = set_stats["utf8_bytes"]
 
@@ -734,7 +842,7 @@ def main(argv=None) -> None:
     kopile_examples, examples_of = None, None
     for system in systems:
         res = report_systems[system.name]
-        res["accuracy"] = score(docs, outputs[system.name], system.supports, RAISED_ON[system.name])
+        res["accuracy"] = score(docs, outputs[system.name], system.supports, RAISED_ON[system.name], bool(args.set))
         res["throughput_labeled"] = throughput(seconds[system.name], len(docs), n_bytes)
         if isinstance(system, PresidioPredefined):
             # The same detections at a 0.5 threshold: no second run needed.
@@ -742,7 +850,8 @@ def main(argv=None) -> None:
             cut = [((replace(d.text, preds) if preds else d.text), preds) for d, (_, preds) in zip(docs, cut)]
             report_systems[system.name + " (score >= 0.5)"] = {
                 "version": res["version"], "note": "the same run's detections with score >= 0.5",
-                "accuracy": score(docs, cut, system.supports, RAISED_ON[system.name]), "throughput_labeled": res["throughput_labeled"]}
+                "accuracy": score(docs, cut, system.supports, RAISED_ON[system.name], bool(args.set)),
+                "throughput_labeled": res["throughput_labeled"]}
         if system.name in ("kopile", "stub"):
             examples_of = system.name
             kopile_examples = error_examples(docs, outputs[system.name], args.examples, args.seed,
@@ -755,6 +864,7 @@ def main(argv=None) -> None:
     real = {}
     if args.real_docs:
         corpora = real_corpora(args.real_docs, args.seed)
+        kopile_real = {}
         prescreen = prescreen_patterns()
         for corpus, ctexts in corpora.items():
             cbytes = sum(len(t.encode()) for t in ctexts)
@@ -770,6 +880,8 @@ def main(argv=None) -> None:
             for name in secs:
                 entry["systems"][name] = {**throughput(secs[name], len(ctexts), cbytes),
                                           "detections": detections_summary(outs[name])}
+            if "kopile" in outs:
+                kopile_real[corpus] = outs["kopile"]
             if prescreen:
                 entry["prescreen_pass_share"] = _ratio(sum(1 for t in ctexts if any(p.search(t) for p in prescreen.values())),
                                                        len(ctexts))
@@ -778,6 +890,11 @@ def main(argv=None) -> None:
             if "kopile" in outs and "kopile, prescreen off" in outs:
                 entry["prescreen_changes_output"] = sum(a[1] != b[1] for a, b in zip(outs["kopile"], outs["kopile, prescreen off"]))
             real[corpus] = entry
+        if kopile_real and args.hand_check:
+            QUICK.mkdir(parents=True, exist_ok=True)
+            hand_check_sample({c: corpora[c] for c in kopile_real if c != "kowiki"},
+                              {c: o for c, o in kopile_real.items() if c != "kowiki"}, args.hand_check, args.seed,
+                              QUICK / "hand_check.jsonl")
 
     report = {
         "config": {**vars(args), "output": str(out_dir)},
@@ -796,9 +913,11 @@ def main(argv=None) -> None:
         "faker_realism": lab.faker_realism(),
     }
     report["targets"] = targets(report)
-    (out_dir / "pii.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
-    (out_dir / "pii.md").write_text(markdown(report), encoding="utf-8")
-    if kopile_examples is not None:
+    stem = "pii_blind" if args.set else "pii"
+    (out_dir / f"{stem}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+    (out_dir / f"{stem}.md").write_text(markdown(report), encoding="utf-8")
+    if kopile_examples is not None and not args.set:
+        # The blind set's errors are not written out: reading them would be tuning on it.
         (out_dir / "pii_errors.md").write_text(errors_markdown(report, kopile_examples, examples_of), encoding="utf-8")
     print(markdown(report))
     print(f"written to {out_dir}")

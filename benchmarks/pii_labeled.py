@@ -36,7 +36,7 @@ KOWIKI = SHARED / "data" / "kowiki" / "kowiki_sample.jsonl.gz"
 
 STRUCTURED = ("phone", "email", "rrn", "frn", "card", "account", "ip", "passport", "driver_license",
               "business_number")
-ENTITY_TYPES = STRUCTURED + ("address",)
+ENTITY_TYPES = STRUCTURED + ("address", "person")
 
 
 def require_shared() -> None:
@@ -218,7 +218,7 @@ def _birth(rng: random.Random, lo: int, hi: int) -> tuple[int, int, int]:
 
 
 def gen_rrn(rng: random.Random) -> tuple[str, str]:
-    form = rng.choices(["hyphen", "plain", "post2020"], [85, 10, 5])[0]
+    form = rng.choices(["hyphen", "plain", "post2020", "spaced", "spaced_hyphen"], [75, 10, 5, 6, 4])[0]
     if form == "post2020":
         # Numbers given since October 2020 carry a random tail, no check digit.
         year, month, day = _birth(rng, 2020, 2023)
@@ -229,7 +229,8 @@ def gen_rrn(rng: random.Random) -> tuple[str, str]:
     g = rng.choice("12") if year < 2000 else rng.choice("34")
     body = f"{year % 100:02d}{month:02d}{day:02d}{g}{rng.randint(0, 95):02d}{_digits(rng, 3)}"
     full = body + str(rrn_check(body))
-    return (full[:6] + "-" + full[6:], form) if form == "hyphen" else (full, form)
+    sep = {"hyphen": "-", "spaced": " ", "spaced_hyphen": " - "}.get(form)
+    return (full[:6] + sep + full[6:], form) if sep else (full, form)
 
 
 def gen_frn(rng: random.Random) -> tuple[str, str]:
@@ -251,8 +252,18 @@ _SERVICE_PREFIX = ["1588", "1577", "1544", "1566", "1599", "1600", "1644", "1661
 def gen_phone(rng: random.Random) -> tuple[str, str]:
     form = rng.choices(
         ["mobile_hyphen", "mobile_plain", "mobile_space", "mobile_dot", "intl", "seoul", "area", "area_paren",
-         "voip", "service", "safe_050"],
-        [30, 9, 6, 4, 7, 10, 12, 3, 6, 10, 3])[0]
+         "voip", "service", "safe_050", "mobile_paren", "intl_paren_zero", "tollfree_080", "service_yearlike"],
+        [30, 9, 6, 4, 7, 10, 12, 3, 6, 10, 3, 4, 3, 3, 3])[0]
+    if form == "mobile_paren":
+        return f"(010){rng.randint(2, 9)}{_digits(rng, 3)}-{_digits(rng, 4)}", form
+    if form == "intl_paren_zero":
+        return f"+82 (0)10-{rng.randint(2, 9)}{_digits(rng, 3)}-{_digits(rng, 4)}", form
+    if form == "tollfree_080":
+        return f"080-{rng.randint(2, 9)}{_digits(rng, 2)}-{_digits(rng, 4)}", form
+    if form == "service_yearlike":
+        # 1588-1600: the two halves read as a span of years; sentences around it say 대표번호.
+        first = rng.choice(["1588", "1544", "1566", "1644", "1661", "1800", "1899"])
+        return f"{first}-{int(first) + rng.randint(1, 120)}", form
     if form.startswith("mobile"):
         prefix = rng.choice(_MOBILE_PREFIX)
         mid = _digits(rng, 4 if prefix == "010" else rng.choice([3, 4]))
@@ -296,6 +307,12 @@ def gen_email(rng: random.Random, fake) -> tuple[str, str]:
     elif form == "plus":
         user += "+news"
     domain = fake.domain_name() if form == "company" else rng.choice(_EMAIL_DOMAINS)
+    if rng.random() < 0.2:
+        # Typed to keep crawlers off: kim(at)naver.com, kim 골뱅이 naver.com, kim@naver 점 com.
+        style = rng.randrange(5)
+        at = ["(at)", "[at]", " 골뱅이 ", "@", " at "][style]
+        dot = [".", ".", ".", " 점 ", " dot "][style]
+        return f"{user}{at}{domain.replace('.', dot)}", f"obfuscated{style}"
     return f"{user}@{domain}", form
 
 
@@ -326,6 +343,9 @@ _BANKS = [
     ("카카오뱅크", (4, 2, 7), "3333"), ("토스뱅크", (4, 4, 4), "1000"), ("우체국", (6, 2, 6), ""),
     ("SC제일은행", (3, 2, 6), ""), ("새마을금고", (4, 4, 4, 1), "9003"), ("케이뱅크", (3, 3, 6), "100"),
     ("부산은행", (3, 4, 4, 2), "1"), ("대구은행", (3, 2, 6, 1), "5"),
+    # How people name their bank in a chat or a comment: 하나, 우리, 국민, KB, 카뱅, 토스.
+    ("하나", (3, 6, 5), ""), ("우리", (4, 3, 6), "1002"), ("국민", (6, 2, 6), ""), ("KB", (6, 2, 6), ""),
+    ("카뱅", (4, 2, 7), "3333"), ("토스", (4, 4, 4), "1000"),
 ]
 
 
@@ -344,11 +364,17 @@ def gen_account(rng: random.Random) -> tuple[str, str, str]:
 
 
 def gen_ip(rng: random.Random, fake) -> tuple[str, str]:
+    form = rng.choices(["ipv4", "ipv6_compressed", "ipv4_short"], [70, 15, 15])[0]
+    if form == "ipv6_compressed":
+        groups = [f"{rng.randint(1, 0xffff):x}" for _ in range(rng.randint(1, 3))]
+        return rng.choice(["2001:db8", "fe80", "2404:6800", "2001:4860"]) + "::" + ":".join(groups), form
+    if form == "ipv4_short":
+        return rng.choice(["8.8.8.8", "1.1.1.1", "9.9.9.9", "8.8.4.4", "1.0.0.1"]), form
     return fake.ipv4_public(), "ipv4"
 
 
 def gen_passport(rng: random.Random) -> tuple[str, str]:
-    letter = rng.choices("MSROD", [80, 8, 4, 4, 4])[0]
+    letter = rng.choices("MSRODGT", [76, 8, 4, 3, 3, 3, 3])[0]
     if rng.random() < 0.35:
         # The passport given since December 2021: letter, 3 digits, letter, 4 digits.
         return f"{letter}{_digits(rng, 3)}{rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}{_digits(rng, 4)}", "new"
@@ -361,7 +387,11 @@ _LICENCE_REGIONS = ["11", "12", "13", "14", "15", "16", "17", "18", "19", "20", 
 
 def gen_driver_license(rng: random.Random) -> tuple[str, str]:
     parts = [rng.choice(_LICENCE_REGIONS), f"{rng.randint(0, 24):02d}", _digits(rng, 6), _digits(rng, 2)]
-    form = rng.choices(["hyphen", "plain"], [88, 12])[0]
+    form = rng.choices(["hyphen", "plain", "region_name"], [76, 12, 12])[0]
+    if form == "region_name":
+        region = rng.choice(["서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남", "경북", "경남", "제주", "대구", "인천",
+                             "광주", "대전", "울산"])
+        return f"{region}{rng.choice([' ', ''])}{'-'.join(parts[1:])}", form
     return ("-" if form == "hyphen" else "").join(parts), form
 
 
@@ -467,7 +497,29 @@ def gen_address(rng: random.Random) -> tuple[str, str]:
         number = f"{rng.randint(1, 400)}-{rng.randint(1, 30)}"
     else:
         number = str(rng.randint(1, 600))
-    return f"{head}{road} {number}", kind
+    return f"{head}{road} {number}{_address_tail(rng)}", kind
+
+
+def _address_tail(rng: random.Random) -> str:
+    """What follows the building number in a full address, in a third of them."""
+    style = rng.choices(["none", "apt", "officetel", "floor", "paren_dong", "apt_paren", "building"],
+                        [58, 10, 6, 8, 6, 6, 6])[0]
+    if style == "building":
+        # A building name after the number: its first syllable may read as a counter (대, 일, 동).
+        return f" {rng.choice(['대우빌딩', '일신타워', '동아빌딩', '삼성생명빌딩'])}" + rng.choice(["", f" {rng.randint(2, 20)}층"])
+    dong = rng.choice(["십정동", "서교동", "역삼동", "삼평동", "연동", "우동"])
+    apt = rng.choice(["래미안", "푸르지오", "한신", "현대", "e편한세상", "자이", "주공"])
+    if style == "apt":
+        return f", {rng.randint(101, 120)}동 {rng.randint(1, 25)}{rng.randint(1, 4):02d}호"
+    if style == "officetel":
+        return f" {apt}오피스텔 {rng.randint(2, 15)}층"
+    if style == "floor":
+        return rng.choice([f", {rng.randint(2, 20)}층", f" {rng.randint(2, 9)}층 {rng.randint(2, 9)}0{rng.randint(1, 9)}호"])
+    if style == "paren_dong":
+        return f" ({dong})"
+    if style == "apt_paren":
+        return f", {rng.randint(101, 120)}동 {rng.randint(1, 25)}{rng.randint(1, 4):02d}호 ({dong}, {apt}아파트)"
+    return ""
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -530,11 +582,30 @@ TEMPLATES = {
     ],
     "address": [
         "행사는 {address}에서 열립니다.", "주소: {address}", "저는 {address}에 살고 있습니다.",
-        "작년에 {address}[으로] 이사했습니다.", "택배는 {address}[으로] 보내 주세요.", "사무실은 {address}, 3층입니다.",
+        "작년에 {address}[으로] 이사했습니다.", "택배는 {address}[으로] 보내 주세요.", "사무실은 {address}입니다.",
         "{address}에 위치한 건물에서 화재가 났습니다.", "소재지 {address}", "배송지:{address}",
         "본점은 {address}[이고] 지점은 따로 없습니다.",
-        # A building name after the number: its first syllable may read as a counter (대, 일, 동).
-        "사무실은 {address} 대우빌딩 5층입니다.", "본사: {address} 일신타워",
+        "본사: {address}", "현장 주소는 {address}이며 주차는 불가합니다.",
+    ],
+        # People as Korean text names them: a title or honorific, an age in news style, 김모 씨,
+    # an organisation between name and title, a form label, the first person, a bare name with a
+    # particle, a given name alone, a romanized name, a foreign name in Hangul.
+    "person": [
+        "{person} 기자가 현장에서 전했다.", "{person} 교수는 이번 연구 결과를 발표했다.", "{person} 의원은 기자회견을 열었다.",
+        "담당 {person} 팀장에게 문의하세요.", "{person} 대표이사가 새로 취임했다.", "{person} 변호사의 설명이다.",
+        "{person} 선생님께 감사드립니다.", "{person} 감독이 이끄는 대표팀이 승리했다.", "글·사진 {person} 기자",
+        "{person} 씨[은] 어제 병원에 입원했다.", "{person}님 안녕하세요, 문의하신 건 답변드립니다.", "{person}님께 전달 부탁드립니다.",
+        "{person} 군과 {person} 양이 결혼합니다.", "{person}(45) 씨는 경찰 조사에서 혐의를 부인했다.",
+        "회사원 {person}(32)씨가 숨진 채 발견됐다.", "{person_anon} 씨는 당시 상황을 이렇게 설명했다.",
+        "{person_anon}(35)씨가 경찰에 붙잡혔다.", "피해자 {person_anon} 씨의 가족은 엄벌을 탄원했다.",
+        "{person} 서울대 교수는 이렇게 말했다.", "{person} 더불어민주당 의원은 법안을 발의했다.",
+        "{person} 한국은행 총재는 금리를 동결했다.", "서울대 {person} 교수 연구팀", "국민의힘 {person} 의원이 질의했다.",
+        "성명: {person}", "예금주 {person}", "담당자 {person} (내선 1234)", "작성자: {person}", "받는 분: {person}",
+        "보호자 {person}", "저는 {person}[이고] 이 동네에 삽니다.", "제 이름은 {person}입니다.",
+        "어제 {person}[과] 점심을 먹었다.", "{person}[이] 회의에서 발표했다.", "{person}의 책을 읽었다.",
+        "{person_given}야, 밥 먹었니?", "{person_given}[이] 오늘 학교에 안 왔어요.",
+        "Best regards, {person_roman}", "예약자명: {person_roman}", "Name: {person_roman} / Passport holder",
+        "{person_foreign} 대통령은 성명을 발표했다.", "{person_foreign} 감독의 신작이 개봉했다.", "{person_foreign} 씨는 한국어를 배운다.",
     ],
     # Several pieces at once, as in shop footers, signatures and complaint forms.
     "multi": [
@@ -558,7 +629,7 @@ NEGATIVE_TEMPLATES = {
     "score": ["평점 {score}을 줬습니다.", "최종 스코어는 {score}였다.", "만족도 {score}"],
     "year": ["{year}년에 설립되었다.", "{year}~{year}년 사이에 지어졌다.", "{year}년대 후반의 일이다."],
     # A lifetime or a reign, as Wikipedia writes them: (1848-1852) has the shape of 1588-1234.
-    "year_range": ["{name}({year_range})의 생애를 다룬다.", "재위 기간은 {year_range}이다.", "전쟁 기간({year_range}) 동안의 일이다."],
+    "year_range": ["그의 생애({year_range})를 다룬다.", "재위 기간은 {year_range}이다.", "전쟁 기간({year_range}) 동안의 일이다."],
     "arithmetic": ["{arithmetic} 같은 계산 문제를 풀었다.", "검산하면 {arithmetic}입니다."],
     "legal": ["{legal}에 따라 처리합니다.", "관련 근거: {legal}"],
     "count": ["인구는 {count}명이다.", "누적 관람객 {count}명을 기록했다.", "조회수 {count}회"],
@@ -568,6 +639,8 @@ NEGATIVE_TEMPLATES = {
     # Korean prose in which a word ending in 시/구/군 precedes one ending in 로/가 and a number:
     # the shape of a road-name address, but the number counts years, units or percent.
     "prose": ["{prose}"],
+    # Ordinary words that start with a surname syllable, before titles and honorifics.
+    "name_like": ["{name_like}"],
 }
 
 
@@ -591,6 +664,8 @@ def gen_negative(rng: random.Random, kind: str, fake) -> tuple[str, str]:
         if style == 0:
             return f"v{rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 30)}", "semver"
         if style == 1:
+            if rng.random() < 0.5:
+                return f"{rng.randint(1, 9)}.{rng.randint(0, 9)}.{rng.randint(10, 40)}.{rng.randint(10, 99)}", "four_part"
             return f"{rng.randint(1, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}", "four_part_small"
         return f"10.0.{rng.randint(19041, 22631)}.{rng.randint(1000, 4000)}", "windows_build"
     if kind == "isbn":
@@ -643,6 +718,14 @@ def gen_negative(rng: random.Random, kind: str, fake) -> tuple[str, str]:
     if kind == "year_range":
         a = rng.randint(1500, 1990)
         return f"{a}-{min(a + rng.randint(1, 80), 2024)}", "year_range"
+    if kind == "name_like":
+        phrases = ["한국 대표 선수단이 입장했다.", "회사 대표님께 보고했다.", "담임 선생님이 말씀하셨다.", "민주당 의원들이 모였다.",
+                   "정말 대단한 선수다.", "장기 대표 상품을 소개합니다.", "임시 대표를 선임했다.", "고객님, 감사합니다.",
+                   "조사 위원이 현장을 방문했다.", "지역 의원들의 반대가 컸다.", "이번 기자회견에서 밝혔다.", "전화 상담사가 안내했다.",
+                   "강남 지점장이 바뀌었다.", "국회 의원 회관에서 열렸다.", "유명 배우가 출연했다.", "신임 교수님을 환영합니다.",
+                   "현직 판사의 의견이다.", "안전 관리자 교육을 받았다.", "문제 학생 지도 방안", "박수 소리가 울려 퍼졌다."]
+        i = rng.randrange(len(phrases))
+        return phrases[i], f"name_like{i}"
     if kind == "prose":
         year, n = rng.randint(1950, 2024), rng.randint(2, 300)
         style = rng.randrange(10)
@@ -695,6 +778,29 @@ class _Values:
             return gen_ip(rng, self.fake)
         raise ValueError(entity)
 
+    def person(self, slot: str) -> tuple[str, str]:
+        rng, fake = self.rng, self.fake
+        if slot == "person_anon":
+            surname = fake.last_name()
+            return (surname + rng.choice(["모", " 모"]), "anonymised")
+        if slot == "person_given":
+            return fake.first_name(), "given_only"
+        if slot == "person_roman":
+            surname = rng.choice(["Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim", "Han", "Shin"])
+            a, b = rng.choice(["Min", "Ji", "Seo", "Hyun", "Eun", "Jae", "Soo", "Young", "Dong", "Ha"]), \
+                rng.choice(["su", "hoon", "yeon", "woo", "jin", "ah", "bin", "ho", "kyung", "na"])
+            style = rng.randrange(4)
+            value = [f"{surname} {a}-{b}", f"{surname.upper()} {a.upper()} {b.upper()}", f"{a}{b} {surname}",
+                     f"{surname.upper()} {a.upper()}-{b.upper()}"][style]
+            return value, f"romanized{style}"
+        if slot == "person_foreign":
+            return rng.choice(["도널드 트럼프", "앙겔라 메르켈", "존 스미스", "크리스토퍼 놀란", "에마뉘엘 마크롱", "마이클 잭슨",
+                               "스티븐 스필버그", "조 바이든", "리처드 브랜슨", "제임스 카메론"]), "foreign"
+        name = fake.name()
+        if rng.random() < 0.04:
+            name = rng.choice(["남궁", "황보", "제갈", "선우"]) + fake.first_name()
+        return name, "korean"
+
     def context(self, slot: str) -> str:
         if slot == "name":
             return self.fake.name()
@@ -718,9 +824,15 @@ def render(template: str, values: _Values, negative_kind: str | None = None):
         out.append(literal)
         pos += len(literal)
         slot, part = m.group(1), m.group(2)
-        if slot in ENTITY_TYPES:
-            value, form = drawn.pop(slot) if slot in drawn else values.pii(slot)
-            gold.append((slot, pos, pos + len(value), form))
+        if slot in ENTITY_TYPES or slot.startswith("person") or slot == "name":
+            # {name} in the other types' sentences (담당자 {name}) is a person too.
+            if slot.startswith("person") or slot == "name":
+                value, form = values.person(slot)
+                entity = "person"
+            else:
+                value, form = drawn.pop(slot) if slot in drawn else values.pii(slot)
+                entity = slot
+            gold.append((entity, pos, pos + len(value), form))
         elif negative_kind is not None and slot == negative_kind:
             value, form = gen_negative(values.rng, slot, values.fake)
             neg.append((slot, pos, pos + len(value), form))
@@ -773,7 +885,7 @@ def build_labeled_set(n_docs: int = 3000, seed: int = 20240415, pii_free_share: 
 
     def next_type() -> str:
         if not deck:
-            deck.extend(list(STRUCTURED) + ["address", "address"])
+            deck.extend(list(STRUCTURED) + ["address", "address", "person", "person", "person"])
             rng.shuffle(deck)
         return deck.pop()
 

@@ -56,8 +56,47 @@ def found(scrubber, text):
     ("접속 IP 195.12.35.84에서 로그인", [("ip", "195.12.35.84")]),
     ("공유기 IP는 1.2.3.4입니다", [("ip", "1.2.3.4")]),
     ("카드번호 4111111111111111 결제", [("card", "4111111111111111")]),
-    ("대전광역시 서구 둔산로 79-23 대우빌딩 3층", [("address", "대전광역시 서구 둔산로 79-23")]),
-    ("대구광역시 중구 계룡로31길 87 일신타워", [("address", "대구광역시 중구 계룡로31길 87")]),
+    # An address runs to its end: building, 동/호/층, the legal 동 in parentheses.
+    ("대전광역시 서구 둔산로 79-23 대우빌딩 3층", [("address", "대전광역시 서구 둔산로 79-23 대우빌딩 3층")]),
+    ("대구광역시 중구 계룡로31길 87 일신타워", [("address", "대구광역시 중구 계룡로31길 87 일신타워")]),
+    ("인천광역시 부평구 부평대로 12, 105동 1102호 (십정동)에 삽니다",
+     [("address", "인천광역시 부평구 부평대로 12, 105동 1102호 (십정동)")]),
+    ("경기도 성남시 분당구 판교역로 235, 에이치스퀘어 N동 8층으로 오세요",
+     [("address", "경기도 성남시 분당구 판교역로 235, 에이치스퀘어 N동 8층")]),
+    ("서울 마포구 양화로 45 ○○오피스텔 5층 501호", [("address", "서울 마포구 양화로 45 ○○오피스텔 5층 501호")]),
+    ("부산시 해운대구 우동 1234-5번지 B01호에서", [("address", "부산시 해운대구 우동 1234-5번지 B01호")]),
+    # Phones as Koreans type them.
+    ("연락처 (010)1234-5678", [("phone", "(010)1234-5678")]),
+    ("대표 (02) 123-4567", [("phone", "(02) 123-4567")]),
+    ("해외 +82 (0)10-2345-6789", [("phone", "+82 (0)10-2345-6789")]),
+    ("수신자부담 080-123-4567", [("phone", "080-123-4567")]),
+    ("고객센터 1588-1600 (평일 9시~18시)", [("phone", "1588-1600")]),
+    ("대표번호: 1644-1700", [("phone", "1644-1700")]),
+    # Resident numbers with spaces around or instead of the hyphen.
+    ("주민번호 900101 1234568", [("rrn", "900101 1234568")]),
+    ("주민등록번호: 900101 - 1234568", [("rrn", "900101 - 1234568")]),
+    # Driver licences with the region's name.
+    ("운전면허 서울 12-345678-90", [("driver_license", "서울 12-345678-90")]),
+    ("면허번호 강원 23-123456-78입니다", [("driver_license", "강원 23-123456-78")]),
+    # Passports: every type letter and the 2021 format.
+    ("여권번호 M123A4567", [("passport", "M123A4567")]),
+    ("여권 G12345678 분실", [("passport", "G12345678")]),
+    ("passport no. T12345678", [("passport", "T12345678")]),
+    # IP addresses: compressed IPv6, short IPv4 with a network word.
+    ("서버 2001:db8::1 접속 불가", [("ip", "2001:db8::1")]),
+    ("fe80::1ff:fe23:4567:890a 에서", [("ip", "fe80::1ff:fe23:4567:890a")]),
+    ("DNS 8.8.8.8로 바꾸세요", [("ip", "8.8.8.8")]),
+    ("ping 1.1.1.1 해보면", [("ip", "1.1.1.1")]),
+    # E-mail, obfuscated.
+    ("메일 kim(at)naver.com 으로", [("email", "kim(at)naver.com")]),
+    ("메일 kim[at]daum.net", [("email", "kim[at]daum.net")]),
+    ("kim 골뱅이 naver.com 으로 보내", [("email", "kim 골뱅이 naver.com")]),
+    ("이메일 kim@naver 점 com", [("email", "kim@naver 점 com")]),
+    ("contact: kim at naver dot com", [("email", "kim at naver dot com")]),
+    # Accounts after the short names people use for their bank.
+    ("하나 123-456789-12345로 입금해 주세요", [("account", "123-456789-12345")]),
+    ("토스 1000-1234-5678 계좌로 보내", [("account", "1000-1234-5678")]),
+    ("카뱅 3333-01-1234567 송금", [("account", "3333-01-1234567")]),
     ("경상북도 안동시 풍천면 향교길 319에 있다", [("address", "경상북도 안동시 풍천면 향교길 319")]),
     ("서울특별시 마포구 아현동 산7번지", [("address", "서울특별시 마포구 아현동 산7번지")]),
     ("세종 갈매로 220에서", [("address", "세종 갈매로 220")]),
@@ -95,9 +134,52 @@ def test_recognizers_find_exact_spans(scrubber, text, expected):
     "연구 결과로 7가지 원인이 밝혀졌다",
     "도시 외곽으로 14km 떨어진 곳이다",
     "인구 증가로 2000년부터 교통 체증이 심해졌다",
+    "버전 1.4.13.34에서 고쳐졌다",  # a version with two-digit parts
+    "ISBN 978-89-1234-567-8 계좌 이체로 샀다",  # an ISBN near an account word
+    "이 책은 978-89-1234-567-8 입금 확인 후 발송",
+    "주문번호 110-123-456789 입금 확인",  # an account shape after 주문번호
+    "접수번호: 4111-1111-1111-1111 카드 결제",
+    "look at this.com for more",
+    "이모티콘 ^^:: ::",
+    "재위 1588-1600년",  # a span of years, no phone word
+    # Ordinary words that start with a surname syllable, before titles and honorifics.
+    "한국 대표 선수단이 입장했다", "이상 교수회의에서", "정말 대단한 선수다", "장기 대표 상품",
+    "임시 대표를 뽑았다", "회사 대표님께 보고했다", "담임 선생님이 오셨다", "민주당 의원들이 모였다",
+    "주식시장 동향", "국회의원 선거", "동계올림픽 개막", "스포츠 기자", "고객님 감사합니다",
+    "박수 소리가 울렸다", "안전 관리자 교육", "문제 학생 지도",
 ])
 def test_hard_negatives_are_left_alone(scrubber, text):
     assert found(scrubber, text) == []
+
+
+@pytest.mark.parametrize("text, names", [
+    ("김민수 기자가 현장에서 전했다", ["김민수"]),
+    ("김민수기자", ["김민수"]),
+    ("이서연님께 전달 부탁드립니다", ["이서연"]),
+    ("남궁민수 씨는 어제 입원했다", ["남궁민수"]),
+    ("황보영희 교수", ["황보영희"]),
+    ("김모(35)씨가 붙잡혔다", ["김모"]),
+    ("이 모(42·회사원) 씨는", ["이 모"]),
+    ("피해자 박모 씨의 가족", ["박모"]),
+    ("홍길동(45) 씨는 혐의를 부인했다", ["홍길동"]),
+    ("박지훈 서울대 교수는 말했다", ["박지훈"]),
+    ("김영희 더불어민주당 의원은 법안을 냈다", ["김영희"]),
+    ("서울대 박지훈 교수 연구팀", ["박지훈"]),
+    ("성명: 홍길동", ["홍길동"]),
+    ("예금주 김철수", ["김철수"]),
+    ("작성자 : 이영희", ["이영희"]),
+    ("저는 박지영입니다", ["박지영"]),
+    ("김민수 기자. 김민수는 이렇게 썼다", ["김민수", "김민수"]),
+    ("Best regards, KANG EUN JI", ["KANG EUN JI"]),
+    ("Kim Min-su 드림", ["Kim Min-su"]),
+    ("예약자: Minsu Kim", ["Minsu Kim"]),
+    ("LEE JI-HOON / Passport", ["LEE JI-HOON"]),
+    ("도널드 트럼프 대통령은 성명을 냈다", ["도널드 트럼프"]),
+    ("미국 도널드 트럼프 대통령", ["도널드 트럼프"]),
+    ("트럼프 대통령은", ["트럼프"]),
+])
+def test_person_names(scrubber, text, names):
+    assert [v for e, v in found(scrubber, text) if e == "person"] == names
 
 
 def test_placeholders_and_particles(scrubber):
@@ -108,6 +190,7 @@ def test_placeholders_and_particles(scrubber):
     assert custom.scrub("mail: a@b.co.kr 와 010-1234-5678")[0] == "mail: [EMAIL] 와 010-1234-5678"
     with pytest.raises(ValueError, match="unknown PII entities"):
         PiiScrubber(entities=["phone", "name"])
+    assert PiiScrubber(entities=["person"]).scrub("김민수 기자가 전했다")[0] == "<|person|> 기자가 전했다"
 
 
 def test_consistent_pseudonyms_per_document():
@@ -203,14 +286,14 @@ def test_filter_scores_offsets_not_values():
     assert PiiFilter(max_pii_per_1000_chars=5).keep(scores) == (False, "pii_dense")
 
 
-VALUES = ["010-2345-6789", "minsu.kim@example.co.kr", "900101-1234568", "123456-01-234567", "테헤란로 123"]
+VALUES = ["010-2345-6789", "minsu.kim@example.co.kr", "900101-1234568", "123456-01-234567", "테헤란로 123", "홍길동"]
 
 
 def test_stage_outputs_and_logs_never_hold_matched_values(ray_session, tmp_path, capfd):
     from conftest import read_dir, run_config, write_shard
     from kopile.pipeline.jobs.run import Runner
 
-    texts = [f"행사 안내입니다. 자세한 일정은 홈페이지를 참고해 주시고, 담당자 연락처는 {VALUES[0]}, "
+    texts = [f"행사 안내입니다. 자세한 일정은 홈페이지를 참고해 주시고, {VALUES[5]} 팀장 연락처는 {VALUES[0]}, "
              f"메일 {VALUES[1]}입니다. 많은 참여 바랍니다.",
              f"주민등록번호 {VALUES[2]}와 국민은행 {VALUES[3]} 계좌, 주소는 서울특별시 강남구 {VALUES[4]}에서.",
              "개인정보가 없는 평범한 문장입니다."]
@@ -227,4 +310,4 @@ def test_stage_outputs_and_logs_never_hold_matched_values(ray_session, tmp_path,
     assert kept.num_rows + removed.num_rows == 3
     assert removed.column("reason").to_pylist() == ["pii_dense"]
     table = pa.concat_tables([kept, removed.drop(["reason"])], promote_options="default")
-    assert sorted(table.column("pii_count").to_pylist()) == [0, 2, 3]
+    assert sorted(table.column("pii_count").to_pylist()) == [0, 3, 3]

@@ -3,7 +3,7 @@ reserves the placeholders as special tokens and must not load the PII machinery 
 from __future__ import annotations
 
 ENTITIES = ("phone", "email", "rrn", "frn", "passport", "driver_license", "business_number", "card", "account",
-            "ip", "address")
+            "ip", "address", "person")
 
 
 def default_placeholders(entities) -> dict[str, str]:

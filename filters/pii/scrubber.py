@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kopile.filters.base import Lazy
+from kopile.filters.pii import person
 from kopile.filters.pii import recognizers as rec
 from kopile.filters.pii.entities import default_placeholders
 
@@ -45,14 +46,21 @@ class PiiScrubber(Lazy):
         if self._analyzer is None:
             from kopile.filters.pii.engine import analyzer
 
-            self._analyzer = analyzer(rec.recognizers(self.entities))
+            self._analyzer = analyzer(rec.recognizers(e for e in self.entities if e != "person"))
 
     def analyze(self, text: str) -> list[PiiSpan]:
         if not text:
             return []
+        # Names are found by rule over the whole text (filters/pii/person.py): they need no
+        # context tokens from presidio, and a presidio call per document would cost more
+        # than the rule itself.
+        found = [PiiSpan("person", s, e, score) for s, e, score in person.find(text)
+                 if score >= self.min_score] if "person" in self.entities else []
+        presidio_entities = tuple(e for e in self.entities if e != "person")
+        if not presidio_entities:
+            return _non_overlapping(found)
         if not self.prescreen:
-            return _non_overlapping(self._run(text, 0, self.entities))
-        found = []
+            return _non_overlapping(found + self._run(text, 0, presidio_entities))
         for start, end, entities in self._windows(text):
             found += self._run(text[start:end], start, entities)
         return _non_overlapping(found)
@@ -76,7 +84,8 @@ class PiiScrubber(Lazy):
         self.setup()
         found = self._analyzer.analyze(text, language=rec.LANGUAGE, entities=list(entities),
                                        score_threshold=self.min_score)
-        return [PiiSpan(r.entity_type, r.start + offset, r.end + offset, round(r.score, 3)) for r in found]
+        return [PiiSpan(r.entity_type, r.start + offset, r.end + offset, round(r.score, 3)) for r in found
+                if r.entity_type not in rec.NUMBER_ENTITIES or not rec.not_personal(text, r.start, r.end)]
 
     def scrub(self, text: str) -> tuple[str, list[PiiSpan]]:
         redacted, spans, _ = self.replace(text)
