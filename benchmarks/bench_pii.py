@@ -852,7 +852,7 @@ def main(argv=None) -> None:
                 "version": res["version"], "note": "the same run's detections with score >= 0.5",
                 "accuracy": score(docs, cut, system.supports, RAISED_ON[system.name], bool(args.set)),
                 "throughput_labeled": res["throughput_labeled"]}
-        if system.name in ("kopile", "stub"):
+        if system.name in ("kopile", "stub") and not args.set:
             examples_of = system.name
             kopile_examples = error_examples(docs, outputs[system.name], args.examples, args.seed,
                                              RAISED_ON[system.name])

@@ -559,6 +559,7 @@ TEMPLATES = {
         "{bank} {account}[으로] 입금해 주세요.", "입금 계좌: {bank} {account} (예금주 {name})",
         "환불은 {bank} 계좌 {account}[으로] 부탁드립니다.", "계좌번호 {account}({bank})", "후원 계좌 {bank} {account} {name}",
         "{bank} {account} 예금주 {name}", "송금할 계좌는 {bank} {account}입니다.", "{bank} 계좌({account})로 이체했습니다.",
+        "입금: {bank} {account} ({name})",
     ],
     "ip": [
         "접속 IP {ip}에서 로그인 시도가 있었습니다.", "서버 주소는 {ip}입니다.", "IP 주소 {ip}[이] 차단되었습니다.",
@@ -603,7 +604,9 @@ TEMPLATES = {
         "성명: {person}", "예금주 {person}", "담당자 {person} (내선 1234)", "작성자: {person}", "받는 분: {person}",
         "보호자 {person}", "저는 {person}[이고] 이 동네에 삽니다.", "제 이름은 {person}입니다.",
         "어제 {person}[과] 점심을 먹었다.", "{person}[이] 회의에서 발표했다.", "{person}의 책을 읽었다.",
-        "{person_given}야, 밥 먹었니?", "{person_given}[이] 오늘 학교에 안 왔어요.",
+        "{person_given}야, 밥 먹었니?", "{person_given}[이] 오늘 학교에 안 왔어요.", "{person_given}이가 제일 좋아하는 과자",
+        "{person_native}[이] 발표를 맡았다.", "{person_native} 씨께 감사드립니다.", "{person_single} 선생의 글을 읽었다.",
+        "어제 {person_single}[과] 통화했다.", "{person_foreign}[이] 부른 노래를 들었다.",
         "Best regards, {person_roman}", "예약자명: {person_roman}", "Name: {person_roman} / Passport holder",
         "{person_foreign} 대통령은 성명을 발표했다.", "{person_foreign} 감독의 신작이 개봉했다.", "{person_foreign} 씨는 한국어를 배운다.",
     ],
@@ -793,6 +796,11 @@ class _Values:
             value = [f"{surname} {a}-{b}", f"{surname.upper()} {a.upper()} {b.upper()}", f"{a}{b} {surname}",
                      f"{surname.upper()} {a.upper()}-{b.upper()}"][style]
             return value, f"romanized{style}"
+        if slot == "person_native":
+            return fake.last_name() + rng.choice(["하늘", "슬기", "보람", "나래", "한결", "아름", "다운", "빛나", "누리", "가람",
+                                                  "초롱", "이슬", "새롬", "하람", "솔비"]), "native"
+        if slot == "person_single":
+            return fake.last_name() + rng.choice("구황진훈철석윤혁준민"), "single_syllable"
         if slot == "person_foreign":
             return rng.choice(["도널드 트럼프", "앙겔라 메르켈", "존 스미스", "크리스토퍼 놀란", "에마뉘엘 마크롱", "마이클 잭슨",
                                "스티븐 스필버그", "조 바이든", "리처드 브랜슨", "제임스 카메론"]), "foreign"

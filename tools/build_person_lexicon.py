@@ -100,9 +100,10 @@ def main(argv=None) -> None:
     stop = set()
     for candidate in common.keys() | proper.keys():
         c, p = common[candidate], proper[candidate]
-        # A three-syllable string ever seen before a title is a name, whatever else Kiwi read it as
-        # (이영호 감독); two syllables are too often both (이상 교수, 이상 없음).
-        if c >= args.min_common and c >= p and (len(candidate) == 2 or not titled[candidate]):
+        # A three-syllable string seen before a title as often as a fifth of its ordinary uses is a
+        # name, whatever else Kiwi read it as (이영호 감독); 공무원 and 피해자 stand before titles too,
+        # but far more often elsewhere. Two syllables are too often both (이상 교수, 이상 없음).
+        if c >= args.min_common and c >= p and (len(candidate) == 2 or c >= 5 * titled[candidate]):
             stop.add(candidate)
         elif p >= args.min_common and placeish[candidate] >= 3 * max(1, titled[candidate]):
             stop.add(candidate)

@@ -154,8 +154,8 @@ def _patterns() -> dict:
                                       r"(?:\s[가-힣A-Za-z0-9·]{1,12}){1,2}$"),
         "foreign_before": re.compile(r"(?<![가-힣])(?P<name>[가-힣]{1,6}(?:\s[가-힣]{2,6}){0,2})$"),
         # The holder's name right after an account number (국민 123456-01-234567 홍길동).
-        "after_number": re.compile(r"\d[\d-]{8,}\d\)?\s(?P<name>" + _SURNAME + r"[가-힣]{1,2})(?=" + _PARTICLE
-                                   + r"?(?![가-힣]))"),
+        "after_number": re.compile(r"\d[\d-]{8,}\d\)?\s?(?:\s|\((?:예금주|명의)?\s?[:：]?\s?)(?P<name>" + _SURNAME
+                                   + r"[가-힣]{1,2})(?=" + _PARTICLE + r"?(?![가-힣]))"),
         "label": re.compile(r"(?:(?<![가-힣])(?:" + _trie(LABELS) + r")\s*[:：=]?\s*|(?:저는|제 이름은|이름은)\s)"
                             r"(?P<name>" + _SURNAME + r"[가-힣]{1,2})(?=" + _PARTICLE + r"?(?![가-힣]))"),
         "given": re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2})(?:아|야|이가|이는|이랑|이도|이를|이한테|이에게|이의|이야)"
@@ -166,6 +166,7 @@ def _patterns() -> dict:
     }
 
 
+_TITLE_SET = frozenset(TITLES)
 _ROMAN_SURNAME_SET = {s.lower() for s in _ROMAN_SURNAMES}
 _AMBIGUOUS_SET = {s.lower() for s in _AMBIGUOUS_ROMAN}
 
@@ -198,8 +199,12 @@ _PLACES = frozenset({"경상남", "경상북", "전라남", "전라북", "충청
 
 def _plausible(name: str, stop: frozenset, syllables: frozenset, bare: bool = False,
                common: frozenset = frozenset()) -> bool:
-    """A surname, given-name syllables, and not an ordinary word (or a word and its particle)."""
+    """A surname, given-name syllables, and not a title or an ordinary word (or a word and its
+    particle); `bare` (no title or label by it) asks more."""
     compact = name.replace(" ", "")
+    if compact in _TITLE_SET or len(compact) >= 3 and compact[-1] in "은이인의" and (compact[:-1] in stop or
+                                                                               compact[:-1] in common):
+        return False  # 선생님, 변호사; 가족은, 시간은: a title, or a word and its particle
     if compact in stop or compact in _PLACES or len(compact) == 3 and compact[2] in _ORGANISATION_END:
         return False
     if len(compact) >= 3 and compact[-1] in _WORD_END and compact[:-1] in stop:
@@ -248,7 +253,12 @@ def find(text: str) -> list[tuple[int, int, float]]:
                 found.append((start, end, 0.85))  # 김모 씨, 이 모(42)씨
             continue
         if m.group("particle") is not None:
-            if end - start == 3:
+            if end - start == 3 and name[2] == "이" and m.group("particle")[0] in "가는를랑도의한에야":
+                # 서연이가, 민수이는: a given name and the suffix 이, not a three-syllable name.
+                given = name[:2]
+                if given not in common and given not in stop and all(c in syllables for c in given):
+                    found.append((start, start + 2, 0.45))
+            elif end - start == 3:
                 add(start, end, 0.45, bare=True)
             continue
         attached = not m.group("gap")

@@ -37,7 +37,7 @@ CONTEXT = {
     # Bank names only where they are not everyday words: 국민 (citizens), 우리 (we), 하나 (one)
     # are found through 은행, as in 국민은행.
     "account": ["계좌", "입금", "예금주", "송금", "이체", "은행", "뱅크", "농협", "신한", "새마을금고", "우체국",
-                "수협", "신협", "account", "bank", "예금", "카뱅", "토스", "계좌번호", "환불", "무통장"],
+                "수협", "신협", "account", "bank", "예금", "카뱅", "토스", "계좌번호", "환불", "무통장", "기업", "ibk", "kb"],
     "address": ["주소", "거주", "소재지", "위치", "사는", "살고", "주소지", "배송지", "address"],
     "ip": ["ip", "아이피", "접속", "서버", "address", "dns", "ping", "핑", "게이트웨이", "gateway", "공유기", "host", "port",
            "ssh", "로그인", "login"],
