@@ -28,7 +28,6 @@ Written by a helper that never read kopile's code or its development set (see RE
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import gettext
 import gzip
@@ -860,24 +859,10 @@ def summarize(records: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ap.add_argument("--data", default=os.path.join(os.path.dirname(root), "shared", "data"),
-                    help="shared data folder (default: ../shared/data beside the repository)")
-    ap.add_argument("--out", default=os.path.join(root, "build", "bench", "langid", "blind.jsonl"),
-                    help="output JSONL path (default: build/bench/langid/blind.jsonl)")
-    ap.add_argument("--seed", type=int, default=20240917)
-    args = ap.parse_args(argv)
-    if not os.path.isdir(args.data):
-        print(f"data folder not found: {args.data}", file=sys.stderr)
-        return 2
-    records = build(args.data, args.seed)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(summarize(records))
-    return 0
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from cli import run
+
+    return run(build, summarize, __doc__.split("\n\n")[0], ("langid", "blind.jsonl"), 20240917, argv)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ Written by a helper that never read kopile's PII code or its development set.
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import gzip
 import hashlib
@@ -1262,24 +1261,10 @@ def summarize(docs) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ap.add_argument("--data", default=os.path.join(os.path.dirname(root), "shared", "data"),
-                    help="shared data folder (default: ../shared/data beside the repository)")
-    ap.add_argument("--out", default=os.path.join(root, "build", "bench", "pii", "blind.jsonl"),
-                    help="output JSONL path (default: build/bench/pii/blind.jsonl)")
-    ap.add_argument("--seed", type=int, default=20241130)
-    args = ap.parse_args(argv)
-    if not os.path.isdir(args.data):
-        print(f"data folder not found: {args.data}", file=sys.stderr)
-        return 2
-    docs = build(args.data, args.seed)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as fh:
-        for d in docs:
-            fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-    print(summarize(docs))
-    return 0
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from cli import run
+
+    return run(build, summarize, __doc__.split("\n\n")[0], ("pii", "blind.jsonl"), 20241130, argv)
 
 
 if __name__ == "__main__":
