@@ -31,7 +31,6 @@ from __future__ import annotations
 import collections
 import gettext
 import gzip
-import hashlib
 import importlib.util
 import json
 import os
@@ -39,14 +38,13 @@ import random
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import BUCKETS, blind_records, bucket, pool  # noqa: E402
+
 # --------------------------------------------------------------------------
 # pools, scripts, length buckets
 # --------------------------------------------------------------------------
 
-
-def pool(source_file_name: str, line_index: int) -> str:
-    b = hashlib.blake2b(f"{source_file_name}:{line_index}".encode(), digest_size=8).digest()[0]
-    return "dev" if b % 2 == 0 else "blind"
 
 
 RE_HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -58,20 +56,6 @@ RE_OTHER_LETTER = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u
 RE_URL = re.compile(r"(https?://|www\.)\S+")
 RE_WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
 
-BUCKETS = ["<10", "10-29", "30-99", "100-999", ">=1000"]
-
-
-def bucket(text: str) -> str:
-    n = len(text)
-    if n < 10:
-        return "<10"
-    if n < 30:
-        return "10-29"
-    if n < 100:
-        return "30-99"
-    if n < 1000:
-        return "100-999"
-    return ">=1000"
 
 
 class Scripts:
@@ -179,19 +163,6 @@ def package_dir(name: str) -> str:
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit(f"package {name!r} is not installed (see langid_requirements.txt)")
     return list(spec.submodule_search_locations)[0]
-
-
-def read_jsonl_gz(path: str):
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            yield i, json.loads(line)
-
-
-def blind_records(data: str, rel: str):
-    base = os.path.basename(rel)
-    for i, d in read_jsonl_gz(os.path.join(data, rel)):
-        if pool(base, i) == "blind":
-            yield i, d
 
 
 # Records dropped after the hand check (source basename, line): the rule-based
@@ -859,8 +830,7 @@ def summarize(records: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from cli import run
+    from common import run
 
     return run(build, summarize, __doc__.split("\n\n")[0], ("langid", "blind.jsonl"), 20240917, argv)
 

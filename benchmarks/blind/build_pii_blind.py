@@ -29,51 +29,21 @@ Written by a helper that never read kopile's PII code or its development set.
 from __future__ import annotations
 
 import collections
-import gzip
-import hashlib
 import json
 import os
 import random
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import BUCKETS, blind_records, bucket  # noqa: E402
+
 # --------------------------------------------------------------------------
 # pools (same rule as build_langid_blind.py), length buckets
 # --------------------------------------------------------------------------
 
 
-def pool(source_file_name: str, line_index: int) -> str:
-    b = hashlib.blake2b(f"{source_file_name}:{line_index}".encode(), digest_size=8).digest()[0]
-    return "dev" if b % 2 == 0 else "blind"
 
-
-BUCKETS = ["<10", "10-29", "30-99", "100-999", ">=1000"]
-
-
-def bucket(text: str) -> str:
-    n = len(text)
-    if n < 10:
-        return "<10"
-    if n < 30:
-        return "10-29"
-    if n < 100:
-        return "30-99"
-    if n < 1000:
-        return "100-999"
-    return ">=1000"
-
-
-def read_jsonl_gz(path: str):
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            yield i, json.loads(line)
-
-
-def blind_records(data: str, rel: str):
-    base = os.path.basename(rel)
-    for i, d in read_jsonl_gz(os.path.join(data, rel)):
-        if pool(base, i) == "blind":
-            yield i, d
 
 
 # --------------------------------------------------------------------------
@@ -1261,8 +1231,7 @@ def summarize(docs) -> str:
 
 
 def main(argv=None) -> int:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from cli import run
+    from common import run
 
     return run(build, summarize, __doc__.split("\n\n")[0], ("pii", "blind.jsonl"), 20241130, argv)
 
