@@ -66,16 +66,7 @@ def load_set(path: Path) -> tuple[list, dict]:
                     if sp["type"] in TYPES]
         doc.negatives = [(kind, 0, 0, kind) for kind in rec.get("negatives") or []]
         docs.append(doc)
-    stats = {"path": str(path), "md5": hashlib.md5(raw).hexdigest(), "documents": len(docs),
-             "pii_free_documents": sum(d.pii_free for d in docs),
-             "pii_free_with_negatives": sum(1 for d in docs if d.pii_free and d.negatives),
-             "characters": sum(len(d.text) for d in docs), "utf8_bytes": sum(len(d.text.encode()) for d in docs),
-             "gold_spans": {e: sum(1 for d in docs for g in d.gold if g[0] == e) for e in TYPES}, "gold_forms": {}}
-    for d in docs:
-        for e, _, _, form in d.gold:
-            stats["gold_forms"].setdefault(e, {}).setdefault(form, 0)
-            stats["gold_forms"][e][form] += 1
-    return docs, stats
+    return docs, {"path": str(path), "md5": hashlib.md5(raw).hexdigest(), **lab.describe(docs)}
 
 
 # --- no network -----------------------------------------------------------------------------------

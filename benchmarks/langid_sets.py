@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import collections
 import gzip
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -45,6 +44,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "benchmarks" / "blind"))
+from common import pool  # noqa: E402  (the dev/blind split every set shares)
 
 from kopile.filters import text as kt  # noqa: E402
 
@@ -87,11 +89,6 @@ HAND_LABELS = {
     "unlabeled_comments.jsonl.gz:8299": "en", "nsmc_raw_reviews.jsonl.gz:251057": "und",
     "nsmc_raw_reviews.jsonl.gz:457841": "fr",
 }
-
-
-def pool(source_file_name: str, line_index: int) -> str:
-    b = hashlib.blake2b(f"{source_file_name}:{line_index}".encode(), digest_size=8).digest()[0]
-    return "dev" if b % 2 == 0 else "blind"
 
 
 def dev_records(path: Path):

@@ -872,6 +872,20 @@ def _excerpt(rng: random.Random, text: str) -> list[tuple[str, str]]:
     return chosen
 
 
+def describe(docs: list[LabeledDoc]) -> dict:
+    """Sizes of a labeled set: documents, PII-free ones, characters, gold spans by type and form."""
+    forms: dict[str, dict[str, int]] = {}
+    for d in docs:
+        for e, _, _, form in d.gold:
+            forms.setdefault(e, {}).setdefault(form, 0)
+            forms[e][form] += 1
+    return {"documents": len(docs), "pii_free_documents": sum(d.pii_free for d in docs),
+            "pii_free_with_negatives": sum(1 for d in docs if d.pii_free and d.negatives),
+            "characters": sum(len(d.text) for d in docs), "utf8_bytes": sum(len(d.text.encode()) for d in docs),
+            "gold_spans": {e: sum(1 for d in docs for g in d.gold if g[0] == e) for e in ENTITY_TYPES},
+            "gold_forms": forms}
+
+
 def build_labeled_set(n_docs: int = 3000, seed: int = 20240415, pii_free_share: float = 0.4,
                       negative_share: float = 0.5, petitions: list[str] | None = None,
                       wiki: list[str] | None = None) -> tuple[list[LabeledDoc], dict]:
@@ -951,17 +965,7 @@ def build_labeled_set(n_docs: int = 3000, seed: int = 20240415, pii_free_share: 
             assert 0 <= s < t <= len(doc.text), (doc.id, e)
         docs.append(doc)
 
-    stats["documents"] = len(docs)
-    stats["pii_free_documents"] = sum(d.pii_free for d in docs)
-    stats["pii_free_with_negatives"] = sum(1 for d in docs if d.pii_free and d.negatives)
-    stats["characters"] = sum(len(d.text) for d in docs)
-    stats["utf8_bytes"] = sum(len(d.text.encode()) for d in docs)
-    stats["gold_spans"] = {e: sum(1 for d in docs for g in d.gold if g[0] == e) for e in ENTITY_TYPES}
-    stats["gold_forms"] = {}
-    for d in docs:
-        for e, _, _, form in d.gold:
-            stats["gold_forms"].setdefault(e, {}).setdefault(form, 0)
-            stats["gold_forms"][e][form] += 1
+    stats.update(describe(docs))
     stats["negative_spans"] = {}
     for d in docs:
         for k, *_ in d.negatives:

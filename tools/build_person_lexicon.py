@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks" / "blind"))
+from common import pool  # noqa: E402  (the dev/blind split every set shares)
+
 OUT = ROOT / "filters" / "lexicons"
 SOURCES = {  # file: (field, most records read)
     "nsmc/nsmc_raw_reviews.jsonl.gz": ("text", 250_000),
@@ -35,11 +38,6 @@ SOURCES = {  # file: (field, most records read)
     "hate_speech/labeled_train.jsonl.gz": ("text", 10_000),
     "kowiki/kowiki_sample.jsonl.gz": ("text", 60_000),
 }
-
-
-def pool(basename: str, line: int) -> str:
-    b = hashlib.blake2b(f"{basename}:{line}".encode(), digest_size=8).digest()[0]
-    return "dev" if b % 2 == 0 else "blind"
 
 
 def texts(data: Path):

@@ -130,10 +130,10 @@ def _read(name: str) -> frozenset:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[frozenset, frozenset, frozenset]:
-    """(words that start with a surname syllable, two-syllable words of given-name syllables,
-    given-name syllables): see tools/build_person_lexicon.py."""
-    return _read("person_stop_ko.txt"), _read("person_common_ko.txt"), GIVEN_NAME_SYLLABLES
+def _lexicon() -> tuple[frozenset, frozenset]:
+    """(words that start with a surname syllable, two-syllable words of given-name syllables):
+    see tools/build_person_lexicon.py."""
+    return _read("person_stop_ko.txt"), _read("person_common_ko.txt")
 
 
 @lru_cache(maxsize=1)
@@ -232,10 +232,16 @@ _NOUN_END = set("들법건간적권님률율비임료값")
 _DERIVED_END = set("성인자원하해아심화")
 
 
+def _given_name(given: str, stop: frozenset, common: frozenset) -> bool:
+    """A given name standing alone: given-name syllables, and not an ordinary word."""
+    return given not in common and given not in stop and all(c in GIVEN_NAME_SYLLABLES for c in given)
+
+
 def find(text: str) -> list[tuple[int, int, float]]:
     """(start, end, score) of each person name; spans may overlap, the caller resolves them."""
     pats = _patterns()
-    stop, common, syllables = _lexicon()
+    stop, common = _lexicon()
+    syllables = GIVEN_NAME_SYLLABLES
     found: list[tuple[int, int, float]] = []
     names: set[str] = set()
 
@@ -258,8 +264,7 @@ def find(text: str) -> list[tuple[int, int, float]]:
         if m.group("particle") is not None:
             if end - start == 3 and name[2] == "이" and m.group("particle")[0] in "가는를랑도의한에야":
                 # 서연이가, 민수이는: a given name and the suffix 이, not a three-syllable name.
-                given = name[:2]
-                if given not in common and given not in stop and all(c in syllables for c in given):
+                if _given_name(name[:2], stop, common):
                     found.append((start, start + 2, 0.45))
             elif end - start == 3:
                 add(start, end, 0.45, bare=True)
@@ -302,16 +307,12 @@ def find(text: str) -> list[tuple[int, int, float]]:
         add(m.start("name"), m.end("name"), 0.85)
     for m in pats["after_number"].finditer(text):
         add(m.start("name"), m.end("name"), 0.6)
-    if pats["roman"].search(text):
-        for m in pats["roman"].finditer(text):
-            words = re.split(r",?\s", m.group())
-            if _roman_name(words, pats["roman_syllables"]):
-                found.append((m.start(), m.end(), 0.7))
+    for m in pats["roman"].finditer(text):
+        if _roman_name(re.split(r",?\s", m.group()), pats["roman_syllables"]):
+            found.append((m.start(), m.end(), 0.7))
     # A given name alone, called or talked about as people do in chat (민수야, 서연이가).
     for m in pats["given"].finditer(text):
-        given = m.group("name")
-        if given not in common and given not in stop and all(c in syllables for c in given) \
-                and given[-1] not in _VERB_END:
+        if _given_name(m.group("name"), stop, common) and m.group("name")[-1] not in _VERB_END:
             found.append((m.start("name"), m.end("name"), 0.45))
     # Other mentions of a name found in context, in the same document.
     for name in names:

@@ -61,6 +61,15 @@ class _Recognizer(PatternRecognizer):
         super().__init__(supported_entity=self.ENTITY, patterns=self.PATTERNS, context=CONTEXT[self.ENTITY],
                          supported_language=LANGUAGE, name=f"kopile_{self.ENTITY}")
 
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in results if self.rescore(text, r)]
+
+    def rescore(self, text: str, result) -> bool:
+        """Look at a match in its text before context words weigh in: lower its score where
+        the match alone is weak, or return False to drop it."""
+        return True
+
 
 class PhoneRecognizer(_Recognizer):
     """Mobile (010…), area-code landlines (02, 031…064), 070, +82, and 15xx/16xx/18xx numbers."""
@@ -81,19 +90,19 @@ class PhoneRecognizer(_Recognizer):
         Pattern("service", _NOT_DIGIT_BEFORE + r"1[5-9]\d{2}-\d{4}" + _NOT_DIGIT_AFTER, 0.5),
     ]
 
-    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        for r in results:
-            first, _, second = text[r.start:r.end].partition("-")
-            if (r.end - r.start == 9 and first.isdigit() and second.isdigit()
-                    and 0 <= int(second) - int(first) <= 150):
-                r.score = 0.05
-        return results
+    def rescore(self, text, result) -> bool:
+        first, _, second = text[result.start:result.end].partition("-")
+        if result.end - result.start == 9 and first.isdigit() and second.isdigit() \
+                and 0 <= int(second) - int(first) <= 150:
+            result.score = 0.05
+        return True
 
 
 _AT = r"(?:\s?[@＠]\s?|\s?[(\[{<]\s?(?:at|AT|골뱅이)\s?[)\]}>]\s?|\s(?:at|AT)\s|\s?골뱅이\s?)"
 _DOT = r"(?:\.|\s?[(\[{<]\s?(?:dot|DOT|점)\s?[)\]}>]\s?|\s(?:dot|DOT)\s|\s?점\s?)"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_AT_WORD = re.compile(r"\s(?:at|AT)\s")
+_DOT_OBFUSCATED = re.compile(_DOT.replace("\\.|", ""))
 
 
 class EmailRecognizer(_Recognizer):
@@ -109,13 +118,11 @@ class EmailRecognizer(_Recognizer):
                 + r")+[A-Za-z]{2,24}(?![A-Za-z0-9-])", 0.5),
     ]
 
-    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        for r in results:
-            value = text[r.start:r.end]
-            if re.search(r"\s(?:at|AT)\s", value) and not re.search(_DOT.replace("\\.|", ""), value):
-                r.score = 0.1  # "look at this.com": English prose unless a context word says mail
-        return results
+    def rescore(self, text, result) -> bool:
+        value = text[result.start:result.end]
+        if _AT_WORD.search(value) and not _DOT_OBFUSCATED.search(value):
+            result.score = 0.1  # "look at this.com": English prose unless a context word says mail
+        return True
 
     def validate_result(self, pattern_text: str):
         parts = re.split(_AT, pattern_text, maxsplit=1)
@@ -193,17 +200,14 @@ class IpRecognizer(_Recognizer):
             return False
         return None
 
-    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        kept = []
-        for r in results:
-            if self._VERSION.search(text[max(0, r.start - 12):r.start]) or self._VERSION_AFTER.match(text[r.end:r.end + 12]):
-                continue
-            value = text[r.start:r.end]
-            if ":" in value and value.count(":") < 4 and len(value.replace(":", "")) < 4:
-                r.score = 0.05  # ::1, 1::: too short to stand alone
-            kept.append(r)
-        return kept
+    def rescore(self, text, result) -> bool:
+        if self._VERSION.search(text[max(0, result.start - 12):result.start]) \
+                or self._VERSION_AFTER.match(text[result.end:result.end + 12]):
+            return False
+        value = text[result.start:result.end]
+        if ":" in value and value.count(":") < 4 and len(value.replace(":", "")) < 4:
+            result.score = 0.05  # ::1, 1::: too short to stand alone
+        return True
 
 
 class AccountRecognizer(_Recognizer):
@@ -281,7 +285,7 @@ class DriverLicenseRecognizer(KrDriverLicenseRecognizer):
     def validate_result(self, pattern_text: str):
         region = pattern_text[:2]
         if region in _REGIONS:
-            return sum(c.isdigit() for c in pattern_text) == 10 or False
+            return sum(c.isdigit() for c in pattern_text) == 10
         return super().validate_result(pattern_text)
 
 

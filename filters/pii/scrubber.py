@@ -37,6 +37,7 @@ class PiiScrubber(Lazy):
         if unknown:
             raise ValueError(f"unknown PII entities {sorted(unknown)}; known: {list(rec.ENTITIES)}")
         self.placeholders = {**default_placeholders(self.entities), **(placeholders or {})}
+        self._presidio_entities = tuple(e for e in self.entities if e != "person")
         self.prescreen = prescreen
         self.min_score = min_score
         self.pseudonyms = pseudonyms
@@ -46,7 +47,7 @@ class PiiScrubber(Lazy):
         if self._analyzer is None:
             from kopile.filters.pii.engine import analyzer
 
-            self._analyzer = analyzer(rec.recognizers(e for e in self.entities if e != "person"))
+            self._analyzer = analyzer(rec.recognizers(self._presidio_entities))
 
     def analyze(self, text: str) -> list[PiiSpan]:
         if not text:
@@ -56,11 +57,10 @@ class PiiScrubber(Lazy):
         # than the rule itself.
         found = [PiiSpan("person", s, e, score) for s, e, score in person.find(text)
                  if score >= self.min_score] if "person" in self.entities else []
-        presidio_entities = tuple(e for e in self.entities if e != "person")
-        if not presidio_entities:
+        if not self._presidio_entities:
             return _non_overlapping(found)
         if not self.prescreen:
-            return _non_overlapping(found + self._run(text, 0, presidio_entities))
+            return _non_overlapping(found + self._run(text, 0, self._presidio_entities))
         for start, end, entities in self._windows(text):
             found += self._run(text[start:end], start, entities)
         return _non_overlapping(found)
