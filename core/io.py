@@ -123,12 +123,15 @@ class AtomicParquetWriter:
         self._writer: pq.ParquetWriter | None = None
         self.rows = 0
 
+    def _open(self, schema: pa.Schema):
+        return pq.ParquetWriter(self.tmp, schema, compression=COMPRESSION)
+
     def write(self, table: pa.Table, row_group_size: int | None = None) -> None:
         try:
             if self._writer is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._writer = pq.ParquetWriter(self.tmp, table.schema, compression=COMPRESSION)
-            self._writer.write_table(table, row_group_size=row_group_size)
+                self._writer = self._open(table.schema)
+            self._writer.write_table(table, row_group_size)
         except OSError as e:
             self.abort()
             raise OutputError(self.path, e) from None
@@ -151,6 +154,20 @@ class AtomicParquetWriter:
                 pass
             self._writer = None
         self.tmp.unlink(missing_ok=True)
+
+
+class AtomicArrowWriter(AtomicParquetWriter):
+    """The same, for an uncompressed Arrow IPC file: `read_arrow` maps it into memory, so a
+    reader can take any rows of it without reading the rest (MinHash signatures)."""
+
+    def _open(self, schema: pa.Schema):
+        return pa.ipc.new_file(str(self.tmp), schema)
+
+
+def read_arrow(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """An Arrow IPC file as a table whose buffers are views of the memory-mapped file."""
+    table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    return table.select(columns) if columns else table
 
 
 def remove_stale_tmp(directory: Path) -> None:

@@ -19,6 +19,8 @@ def _execute(args, load, make, report, needs_ray=True) -> int:
     except ConfigError as e:
         print(f"kopile: config error: {e}", file=sys.stderr)
         return 2
+    for warning in getattr(config, "warnings", []):
+        print(f"kopile: warning: {warning}", file=sys.stderr)
     try:
         job = make(config)
         if hasattr(job, "prepare"):

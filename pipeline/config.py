@@ -33,6 +33,9 @@ class RunConfig(BaseModel):
     id_conflict: Literal["error", "rename"] = "error"
     seed: int = Field(0, strict=True)
     batch_rows: int = Field(1000, ge=1, strict=True)
+    # A global stage's `_work/` (keys, buckets, signatures) is removed once every shard has
+    # passed the stage; true keeps it for inspection.
+    keep_work: bool = Field(False, strict=True)
     stages: list[dict[str, Any]] = Field(min_length=1)
 
 
@@ -47,6 +50,8 @@ class Config:
     run: RunConfig
     stages: list[StageSpec]
     source: str
+    # Values that are accepted but probably not meant (a threshold typed as 0.08).
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = self.run.model_dump()
@@ -56,7 +61,7 @@ class Config:
 
 def parse_config(data: Any, source: str = "<config>") -> Config:
     run = parse_model(RunConfig, data, source)
-    specs, problems = [], []
+    specs, problems, warnings = [], [], []
     for i, item in enumerate(run.stages):
         if len(item) != 1:
             problems.append(f"stages[{i}]: each stage is a mapping with one key, its name (got {sorted(item)})")
@@ -80,9 +85,10 @@ def parse_config(data: Any, source: str = "<config>") -> Config:
             problems.append(str(e).removeprefix(f"{source}: "))
             continue
         specs.append(StageSpec(name, validated.model_dump()))
+        warnings += [f"stages[{i}].{name}: {w}" for w in getattr(validated, "warnings", lambda: [])()]
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
-    return Config(run, specs, source)
+    return Config(run, specs, source, warnings)
 
 
 def _installed(module: str) -> bool:

@@ -1,5 +1,6 @@
 """MinHash near-duplicate detection: datasketch-equal signatures, banding as MinHashLSH bands,
-components, and the stage across shards (workers, partitions, resume)."""
+removal only by verified similarity to a kept document, and the stage across shards (workers,
+partitions, resume, work files)."""
 import json
 import random
 import shutil
@@ -11,7 +12,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from conftest import decision_dir, output_bytes, read_dir, run_config, write_shard
 from kopile.filters.dedup import ExactKey
 from kopile.pipeline.dedup import minhash as mh
-from kopile.pipeline.dedup.components import components
+from kopile.pipeline.dedup.lsh import representatives
 from kopile.pipeline.jobs.run import Runner
 
 TEXTS = [
@@ -94,13 +95,35 @@ def test_bands_match_datasketch_minhashlsh(sample_dir):
     assert ours == theirs and len(ours) >= 6
 
 
-def test_components_are_the_smallest_node_of_each_group():
-    a = np.array([5, 9, 2, 7, 9], dtype=np.int64)
-    b = np.array([9, 3, 5, 8, 5], dtype=np.int64)
-    nodes, roots = components(a, b)
-    assert dict(zip(nodes.tolist(), roots.tolist())) == {2: 2, 3: 2, 5: 2, 9: 2, 7: 7, 8: 7}
-    nodes, roots = components(np.zeros(0, np.int64), np.zeros(0, np.int64))
-    assert len(nodes) == len(roots) == 0
+def _reps(nodes, a, b, sim, order=None):
+    nodes, a, b = (np.array(x, dtype=np.int64) for x in (nodes, a, b))
+    reps, sims = representatives(nodes, np.arange(len(nodes)) if order is None else np.array(order), a, b,
+                                 np.array(sim, dtype=np.float32))
+    return dict(zip(nodes.tolist(), reps.tolist())), dict(zip(nodes.tolist(), sims.astype(float).round(3).tolist()))
+
+
+def test_a_chain_is_split_where_its_ends_are_not_similar():
+    # 1~2 and 2~3 verified, 1 and 3 not similar: connected components would remove 3 as a
+    # duplicate of 1. Here 2 goes (it duplicates the kept 1) and 3 stays.
+    reps, _ = _reps([1, 2, 3], [2, 3], [1, 2], [0.9, 0.9])
+    assert reps == {1: 1, 2: 1, 3: 3}
+    # A longer chain alternates: every removed document names a kept neighbour.
+    reps, _ = _reps([1, 2, 3, 4, 5], [2, 3, 4, 5], [1, 2, 3, 4], [0.85] * 4)
+    assert reps == {1: 1, 2: 1, 3: 3, 4: 3, 5: 5}
+
+
+def test_a_removed_document_names_the_most_similar_kept_one():
+    # 3 is near both kept documents 1 and 2 (1 and 2 are not near each other).
+    reps, sims = _reps([1, 2, 3], [3, 3], [1, 2], [0.82, 0.93])
+    assert reps == {1: 1, 2: 2, 3: 2} and sims[3] == 0.93
+
+
+def test_keep_order_decides_which_document_stays():
+    # Visiting 3 first (the longest, say): 3 stays and both others go as its duplicates.
+    reps, _ = _reps([1, 2, 3], [2, 3, 3], [1, 2, 1], [0.9, 0.9, 0.9], order=[2, 0, 1])
+    assert reps == {1: 3, 2: 3, 3: 3}
+    reps, _ = _reps([], [], [], [])
+    assert reps == {}
 
 
 def exact_jaccard(a: str, b: str, n: int = 5) -> float:
@@ -176,23 +199,27 @@ def test_workers_partitions_and_reruns_give_the_same_files(ray_session, corpus, 
     _run(folder, tmp_path / "again")
     assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "again")
     # Buckets spilled to many small partitions, grouped one partition at a time: same result.
-    _run(folder, tmp_path / "parts", partitions=7)
+    Runner(run_config(folder, tmp_path / "parts", [{"minhash_dedup": {"partitions": 7}}], keep_work=True),
+           progress=False).run()
     assert len(list((decision_dir(tmp_path / "parts" / "01_minhash_dedup") / "edges").glob("*"))) == 7
     small = {k: v for k, v in output_bytes(tmp_path / "parts").items() if "/_work/" not in k}
-    assert small == {k: v for k, v in output_bytes(tmp_path / "one").items() if "/_work/" not in k}
+    assert small == output_bytes(tmp_path / "one")
 
 
-def test_partitions_follow_the_memory_bound():
-    from kopile.pipeline.dedup.lsh import partition_count
+def test_partitions_and_verification_follow_the_memory_budget():
+    from kopile.pipeline.dedup.lsh import GROUP_ROW_PEAK_BYTES, partition_count, verify_chunk
 
-    assert partition_count(1_000, 9, 256) == 1
-    assert partition_count(100_000_000, 9, 256) == -(-100_000_000 * 9 * 18 // (256 * 2**20))
+    assert partition_count(1_000, 23, 1024) == 1
+    rows = 100_000_000 * 23
+    assert partition_count(100_000_000, 23, 1024) == -(-rows * GROUP_ROW_PEAK_BYTES // (512 * 2**20))
+    # Both signatures of a chunk of pairs fit in a quarter of the budget.
+    assert verify_chunk(256, 1024) * 2 * 4 * 256 <= 256 * 2**20
 
 
 def test_a_run_killed_during_banding_resumes(ray_session, corpus, tmp_path):
     folder, _, _ = corpus
     clean = tmp_path / "clean"
-    _run(folder, clean, partitions=6)
+    Runner(run_config(folder, clean, [{"minhash_dedup": {"partitions": 6}}], keep_work=True), progress=False).run()
     expected = output_bytes(clean)
     # What a kill during grouping leaves: every shard banded, some partitions grouped, one
     # edge file half written, no decision and no split output yet.
@@ -212,7 +239,7 @@ def test_a_run_killed_during_banding_resumes(ray_session, corpus, tmp_path):
         shutil.rmtree(stage / sub)
     (stage / "_manifest.json").unlink()
     json.loads((out / "run.json").read_text())
-    _run(folder, out, partitions=6)
+    Runner(run_config(folder, out, [{"minhash_dedup": {"partitions": 6}}], keep_work=True), progress=False).run()
     assert output_bytes(out) == expected
     assert not list(work.rglob(".*.tmp-*"))
 
@@ -283,3 +310,11 @@ def test_morpheme_shingles_in_a_run(ray_session, corpus, tmp_path):
     pairs = dict(zip(removed.column("id").to_pylist(), removed.column("duplicate_of").to_pylist()))
     found = sum(1 for n, o in truth.items() if pairs.get(n) == o or pairs.get(o) == n)
     assert found >= len(truth) * 3 // 4 and set(pairs) <= set(truth) | set(truth.values())
+
+
+def test_a_threshold_outside_the_useful_range_is_warned_about(tmp_path):
+    config = run_config(tmp_path, tmp_path / "out", [{"minhash_dedup": {"threshold": 0.08}}])
+    assert len(config.warnings) == 1 and "did you mean 0.8" in config.warnings[0]
+    assert "stages[0].minhash_dedup" in config.warnings[0]
+    assert run_config(tmp_path, tmp_path / "out", [{"minhash_dedup": {"threshold": 0.97}}]).warnings
+    assert not run_config(tmp_path, tmp_path / "out", [{"minhash_dedup": {}}]).warnings

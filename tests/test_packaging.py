@@ -116,3 +116,46 @@ def test_filtering_runs_without_the_extras(ray_session, sample_dir, tmp_path):
     out = subprocess.run([sys.executable, "-m", "kopile.cli", "run", str(cfg), "--num-cpus", "1", "--no-progress"],
                          cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 2 and "pip install 'kopile[pii]'" in out.stderr
+
+
+RECORDER = """
+import os, sys
+
+_LOG = os.environ["KOPILE_IMPORT_LOG"]
+_WORKER = any("default_worker" in a for a in sys.argv)
+
+class _Recorder:
+    # Lets every import through, and notes in the log the heavy ones a Ray worker makes.
+    names = {"torch", "transformers", "peft", "presidio_analyzer", "spacy", "kiwipiepy", "fasttext"}
+
+    def find_spec(self, name, path=None, target=None):
+        if _WORKER and "." not in name and name in self.names:
+            with open(_LOG, "a") as fh:
+                fh.write(f"{os.getpid()} imported {name}\\n")
+        return None
+
+if _WORKER:
+    with open(_LOG, "a") as fh:
+        fh.write(f"{os.getpid()} worker\\n")
+    sys.meta_path.insert(0, _Recorder())
+"""
+
+
+def test_dedup_workers_import_only_what_dedup_needs(sample_dir, tmp_path):
+    """A dedup-only run with every extra installed: no Ray worker imports presidio, spaCy,
+    torch, transformers, Kiwi or fastText (a stage is imported only where it runs)."""
+    site = tmp_path / "record"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(textwrap.dedent(RECORDER))
+    log = tmp_path / "imports.log"
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"input: {sample_dir}\noutput: {tmp_path / 'out'}\nstages:\n  - exact_dedup: {{}}\n"
+                   "  - minhash_dedup: {}\n  - ngram_repetition: {}\n")
+    env = {**os.environ, "KOPILE_IMPORT_LOG": str(log),
+           "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-m", "kopile.cli", "run", str(cfg), "--num-cpus", "2", "--no-progress"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = log.read_text().splitlines()
+    assert any(line.endswith(" worker") for line in lines)  # the recorder ran in the workers
+    assert [line for line in lines if " imported " in line] == []

@@ -1,10 +1,12 @@
 """Exact deduplication across shards: first occurrence kept, the rest name it; resumable."""
 import json
+import shutil
 
 import pyarrow.parquet as pq
 import pytest
 
 from conftest import decision_dir, output_bytes, read_dir, run_config, write_shard
+from kopile.core.errors import RunFailed
 from kopile.filters.dedup import ExactKey
 from kopile.pipeline.jobs.run import Runner
 
@@ -45,7 +47,7 @@ def test_duplicates_across_shards_name_the_kept_document(ray_session, shards, tm
 
 def test_rerun_reuses_the_decision_and_gives_the_same_files(ray_session, shards, tmp_path):
     out = tmp_path / "out"
-    Runner(run_config(shards, out, [{"normalize": {}}, {"exact_dedup": {}}]), progress=False).run()
+    Runner(run_config(shards, out, [{"normalize": {}}, {"exact_dedup": {}}], keep_work=True), progress=False).run()
     before = output_bytes(out)
     # A run killed after the decision but before shard b was split: its output and entry are gone.
     stage = out / "02_exact_dedup"
@@ -53,7 +55,7 @@ def test_rerun_reuses_the_decision_and_gives_the_same_files(ray_session, shards,
     manifest = json.loads((stage / "_manifest.json").read_text())
     del manifest["shards"]["b.parquet"]
     (stage / "_manifest.json").write_text(json.dumps(manifest))
-    Runner(run_config(shards, out, [{"normalize": {}}, {"exact_dedup": {}}]), progress=False).run()
+    Runner(run_config(shards, out, [{"normalize": {}}, {"exact_dedup": {}}], keep_work=True), progress=False).run()
     assert output_bytes(out) == before
     assert pq.read_metadata(decision_dir(stage) / "decisions" / "b.parquet").num_rows == 1
 
@@ -68,3 +70,25 @@ def test_sample_corpus_exact_duplicates(ray_session, sample_dir, tmp_path):
     assert removed.num_rows >= 64
     kept_ids = set(kept.column("id").to_pylist())
     assert set(removed.column("duplicate_of").to_pylist()) <= kept_ids
+
+
+def test_work_files_go_after_success_and_stay_after_a_failure(ray_session, shards, tmp_path):
+    stages = [{"normalize": {}}, {"exact_dedup": {}}, {"minhash_dedup": {}}]
+    out = tmp_path / "out"
+    Runner(run_config(shards, out, stages), progress=False).run()
+    before = output_bytes(out)
+    assert not (out / "02_exact_dedup" / "_work").exists() and not (out / "03_minhash_dedup" / "_work").exists()
+    # A finished run again: nothing is decided again (no work folder comes back), same files.
+    Runner(run_config(shards, out, stages), progress=False).run()
+    assert not (out / "03_minhash_dedup" / "_work").exists() and output_bytes(out) == before
+    # An output lost after the work files went: the stage decides again, to the same result.
+    (out / "03_minhash_dedup" / "kept" / "b.parquet").unlink()
+    Runner(run_config(shards, out, stages), progress=False).run()
+    assert output_bytes(out) == before
+    # A shard that fails the keys step: the stage does not finish, its work stays for the re-run.
+    bad = tmp_path / "bad"
+    shutil.copytree(shards, bad)
+    (bad / "c.parquet").write_bytes(b"PAR1 not parquet")
+    with pytest.raises(RunFailed):
+        Runner(run_config(bad, tmp_path / "failed", [{"exact_dedup": {}}]), progress=False).run()
+    assert len(list((tmp_path / "failed" / "01_exact_dedup" / "_work").iterdir())) == 1

@@ -65,7 +65,7 @@ def test_a_shard_fixed_after_failing_upstream_reaches_a_new_decision(ray_session
     assert sorted(first) == ["a.parquet", "b.parquet"] and first["b.parquet"]["removed"] == 2
 
     write_shard(src / "c.parquet", [DOCS[3], DOCS[8], "새로운 문서 하나."])  # fixed: two copies, one new
-    summary = Runner(run_config(src, out, DEDUP), progress=False).run()
+    summary = Runner(run_config(src, out, DEDUP, keep_work=True), progress=False).run()
     assert summary["status"] == "ok" and summary["stages"][1]["removed"] == 4
     Runner(run_config(src, tmp_path / "clean", DEDUP), progress=False).run()
     assert outputs(out) == outputs(tmp_path / "clean")

@@ -1,2 +1,2 @@
 """Deduplication internals shared by the dedup stages: MinHash signatures and banding,
-connected components, and cross-document repeated spans."""
+grouping near duplicates around kept documents, and cross-document repeated spans."""

@@ -1,13 +1,17 @@
 """Banding, grouping and clustering of MinHash signatures across all shards, on disk.
 
-Documents are numbered across the run (`partitions.doc_numbers`). The steps communicate through files under the stage's `_work/` folder, each written
-atomically and skipped when present, so that a killed run resumes where it stopped:
+Documents are numbered across the run (`partitions.doc_numbers`). The steps communicate through
+files under the stage's `_work/` folder, each written atomically and skipped when present, so
+that a killed run resumes where it stopped:
 
-1. `band_shard` (a task per shard): the shard's signatures to `signatures/NAME.npy` (read back
-   through memory maps) and its band hashes to `buckets/PPPP/NAME`, one file per partition.
-2. `group_partition` (a task per partition): documents sharing a (band, bucket) become
-   candidate pairs, verified on their signatures, written to `edges/PPPP.parquet`.
-3. `cluster` (the driver): connected components of all edges, one representative each.
+1. keys (a task per shard, before this module): `keys/NAME`, an Arrow file holding each
+   document's signature, read here through memory maps: signatures are stored once.
+2. `band_shard` (a task per shard): its band hashes to `buckets/PPPP/NAME`, one file per partition.
+3. `group_partition` (a task per partition): documents sharing a (band, bucket) become
+   candidate pairs, verified on their signatures, written with their estimated similarity to
+   `edges/PPPP.parquet`.
+4. `cluster` (the driver): documents in keep order, each removed as a duplicate of the most
+   similar kept document it has a verified edge to, or kept.
 
 No step holds more than one shard's signatures or one partition's buckets in memory.
 """
@@ -21,10 +25,15 @@ import pyarrow.parquet as pq
 
 from kopile.core import io
 from kopile.pipeline.dedup import partitions as parts
-from kopile.pipeline.dedup.components import components
 from kopile.pipeline.dedup.minhash import band_hashes
 
 BUCKET_ROW_BYTES = 18  # band (uint16) + bucket (uint64) + document (int64)
+# What a grouping task holds per bucket row at its peak: the rows read, their concatenation,
+# the sort order and the sorted copies, and the candidate pairs drawn from them.
+GROUP_ROW_PEAK_BYTES = 96
+# Buckets up to this size are verified pair by pair; a larger one (a template shared by many
+# documents) compares each member with the bucket's leaders only, which bounds the work.
+ALL_PAIRS_BUCKET = 16
 
 
 def signature_matrix(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
@@ -37,8 +46,15 @@ def signature_matrix(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
     return data[start:start + len(array) * num_perm].reshape(len(array), num_perm)
 
 
-def partition_count(total_docs: int, bands: int, partition_mb: int) -> int:
-    return parts.partition_count(total_docs * bands, BUCKET_ROW_BYTES, partition_mb)
+def partition_count(total_docs: int, bands: int, memory_mb: int) -> int:
+    """Enough partitions that one grouping task's bucket rows take half its memory budget; the
+    other half is for the signatures it verifies (`verify_chunk`) and the interpreter."""
+    return parts.partition_count(total_docs * bands, GROUP_ROW_PEAK_BYTES, max(1, memory_mb // 2))
+
+
+def verify_chunk(num_perm: int, memory_mb: int) -> int:
+    """Candidate pairs verified at once: both signatures of each, in a quarter of the budget."""
+    return max(1024, memory_mb * 2**20 // 4 // (2 * 4 * num_perm))
 
 
 def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm: int, bands: int,
@@ -47,9 +63,8 @@ def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm:
     done = work / "banded" / f"{name}.json"
     if done.is_file():
         return
-    table = pq.read_table(keys_path, columns=["shingles", "signature"])
+    table = io.read_arrow(keys_path, ["shingles", "signature"])
     sig = signature_matrix(table.column("signature"), num_perm)
-    io.write_npy_atomic(work / "signatures" / f"{name}.npy", sig)
     # A document without shingles has no content to compare: it joins no bucket.
     rows_with = np.flatnonzero(table.column("shingles").to_numpy() > 0)
     hashes = band_hashes(sig[rows_with], bands, rows)
@@ -64,24 +79,30 @@ def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm:
 
 
 class SignatureStore:
-    """Signatures of any documents, read through memory maps of the per-shard files."""
+    """Signatures of any documents, taken from the memory-mapped keys files of their shards."""
 
-    def __init__(self, paths: dict[int, str]):
-        self.paths = paths
-        self._maps: dict[int, np.ndarray] = {}
+    def __init__(self, keys_paths: dict[int, str], num_perm: int):
+        self.paths, self.num_perm = keys_paths, num_perm
+        self._chunks: dict[int, tuple[list[np.ndarray], np.ndarray]] = {}
+
+    def _shard(self, shard: int):
+        if shard not in self._chunks:
+            column = io.read_arrow(self.paths[shard], ["signature"]).column("signature")
+            views = [signature_matrix(pa.chunked_array([c]), self.num_perm) for c in column.chunks]
+            self._chunks[shard] = (views, np.cumsum([0] + [len(v) for v in views]))
+        return self._chunks[shard]
 
     def get(self, docs: np.ndarray) -> np.ndarray:
-        shards, rows = parts.shard_and_row(docs)
-        out = None
+        out = np.empty((len(docs), self.num_perm), dtype=np.uint32)
+        shards, rows = parts.shard_and_row(np.asarray(docs, dtype=np.int64))
         for shard in np.unique(shards):
-            if shard not in self._maps:
-                self._maps[int(shard)] = np.load(self.paths[int(shard)], mmap_mode="r")
-            m = self._maps[int(shard)]
-            if out is None:
-                out = np.empty((len(docs), m.shape[1]), dtype=np.uint32)
-            sel = shards == shard
-            out[sel] = m[rows[sel]]
-        return out if out is not None else np.zeros((0, 0), dtype=np.uint32)
+            views, starts = self._shard(int(shard))
+            sel = np.flatnonzero(shards == shard)
+            chunk = np.searchsorted(starts, rows[sel], side="right") - 1
+            for c in np.unique(chunk):
+                here = sel[chunk == c]
+                out[here] = views[c][rows[here] - starts[c]]
+        return out
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -89,46 +110,58 @@ def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a == b).mean(axis=1) if len(a) else np.zeros(0)
 
 
-def group_partition(work: str, p: int, signature_paths: dict[int, str], threshold: float,
-                    verify: str) -> None:
+def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int, threshold: float,
+                    verify: str, memory_mb: int) -> None:
+    """Verified edges (a, b, similarity) between documents sharing a bucket, a > b."""
     work = Path(work)
     out = work / "edges" / f"{p:04d}.parquet"
     if out.is_file():
         return
     rows = parts.read_partition(work / "buckets", p, {"band": np.uint16, "bucket": np.uint64, "doc": np.int64})
     band, bucket, doc = rows["band"], rows["bucket"], rows["doc"]
+    del rows
     order = np.lexsort((doc, bucket, band))
     band, bucket, doc = band[order], bucket[order], doc[order]
+    del order
     starts = np.flatnonzero(parts.run_starts(band, bucket))
+    del band, bucket
     sizes = np.diff(np.append(starts, len(doc)))
-    starts, sizes = starts[sizes > 1], sizes[sizes > 1]
-    a, b = _bucket_edges(doc, starts, sizes, SignatureStore(signature_paths), threshold, verify)
-    if len(a):
+    store = SignatureStore(keys_paths, num_perm)
+    a, b = _small_bucket_pairs(doc, starts, sizes)
+    big = sizes > ALL_PAIRS_BUCKET
+    la, lb = _leader_pairs(doc, starts[big], sizes[big], store, threshold)
+    a, b = np.concatenate([a, la]), np.concatenate([b, lb])
+    if len(a):  # a pair shares buckets in many bands: verify it once
         pairs = np.unique(np.stack([a, b], axis=1), axis=0)
         a, b = pairs[:, 0], pairs[:, 1]
-    io.write_table_atomic(out, pa.table({"a": pa.array(a, pa.int64()), "b": pa.array(b, pa.int64())}))
+    sims = np.empty(len(a), dtype=np.float32)
+    step = verify_chunk(num_perm, memory_mb)
+    for i in range(0, len(a), step):
+        sims[i:i + step] = similarity(store.get(a[i:i + step]), store.get(b[i:i + step]))
+    keep = sims >= threshold if verify == "signature" else np.ones(len(a), dtype=bool)
+    io.write_table_atomic(out, pa.table({"a": pa.array(a[keep], pa.int64()), "b": pa.array(b[keep], pa.int64()),
+                                         "similarity": pa.array(sims[keep], pa.float32())}))
 
 
-def _bucket_edges(doc, starts, sizes, store: SignatureStore, threshold: float, verify: str):
-    """Edges from each bucket's members (sorted by document) to the member they join.
+def _small_bucket_pairs(doc, starts, sizes):
+    """Every pair (later, earlier) of the members of each bucket of 2..ALL_PAIRS_BUCKET documents."""
+    a, b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for n in range(2, ALL_PAIRS_BUCKET + 1):
+        first = starts[sizes == n]
+        if not len(first):
+            continue
+        i, j = np.triu_indices(n, 1)
+        a.append(doc[first[:, None] + j].ravel())
+        b.append(doc[first[:, None] + i].ravel())
+    return np.concatenate(a), np.concatenate(b)
 
-    Unverified, every member joins the first. Verified, a member joins the first earlier
-    "leader" whose signature agrees on at least `threshold` of its values, or becomes a leader
-    itself: a bucket holding two unrelated groups is not merged into one cluster.
-    """
-    if verify == "none":
-        followers = sizes - 1
-        first_slot = np.concatenate(([0], np.cumsum(followers)[:-1]))
-        positions = np.repeat(starts + 1 - first_slot, followers) + np.arange(int(followers.sum()))
-        return doc[positions], np.repeat(doc[starts], followers)
-    a, b = [], []
-    pairs = sizes == 2
-    if pairs.any():  # most buckets hold two documents: verify those in one vectorised pass
-        x, y = doc[starts[pairs]], doc[starts[pairs] + 1]
-        ok = similarity(store.get(x), store.get(y)) >= threshold
-        a.append(y[ok])
-        b.append(x[ok])
-    for s, n in zip(starts[~pairs], sizes[~pairs]):
+
+def _leader_pairs(doc, starts, sizes, store: SignatureStore, threshold: float):
+    """In a large bucket, each member paired with the most similar earlier "leader" that it
+    matches; a member that matches none becomes a leader. Unrelated groups sharing a bucket
+    stay apart, and the comparisons grow with the leaders, not with all pairs."""
+    a, b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for s, n in zip(starts, sizes):
         members = doc[s:s + n]
         sig = store.get(members)
         leaders = [0]
@@ -140,56 +173,82 @@ def _bucket_edges(doc, starts, sizes, store: SignatureStore, threshold: float, v
                 b.append(members[leaders[best]:leaders[best] + 1])
             else:
                 leaders.append(j)
-    if not a:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(a), np.concatenate(b)
 
 
-def cluster(work: str, keys: list[tuple[str, Path]], num_perm: int, keep: str) -> dict[str, pa.Table]:
-    """Per shard, the rows to remove: the id of their cluster's representative, their estimated
-    similarity to it, and the cluster's size. Memory follows the documents in clusters."""
+def representatives(nodes: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarray, sim: np.ndarray):
+    """For each of the sorted `nodes`, the kept document it duplicates (itself if it is kept)
+    and their similarity.
+
+    Nodes are visited in keep `order` (indices into `nodes`). A node is removed when it has an
+    edge to a node already kept, as a duplicate of the most similar of them; otherwise it is
+    kept. So every removed document names a kept one it was verified against, and a chain
+    A~B~C whose ends are not similar keeps both A and C, where connected components would
+    remove C as a duplicate of A."""
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)  # nodes are sorted
+    # Both directions, grouped by node: each node's neighbours are one slice.
+    src, dst, w = np.concatenate([ia, ib]), np.concatenate([ib, ia]), np.concatenate([sim, sim])
+    by_src = np.argsort(src, kind="stable")
+    src, dst, w = src[by_src], dst[by_src], w[by_src]
+    bounds = np.searchsorted(src, np.arange(len(nodes) + 1))
+    rep = np.full(len(nodes), -1, np.int64)
+    rep_sim = np.ones(len(nodes), np.float32)
+    kept = np.zeros(len(nodes), dtype=bool)
+    for i in order.tolist():
+        lo, hi = bounds[i], bounds[i + 1]
+        neighbours, weights = dst[lo:hi], w[lo:hi]
+        ok = kept[neighbours]
+        if ok.any():
+            best = int(np.argmax(np.where(ok, weights, -1)))
+            rep[i], rep_sim[i] = neighbours[best], weights[best]
+        else:
+            kept[i] = True
+            rep[i] = i
+    return nodes[rep], rep_sim
+
+
+def cluster(work: str, keys: list[tuple[str, Path]], keep: str) -> dict[str, pa.Table]:
+    """Per shard, the rows to remove: the id of the kept document each duplicates, their
+    estimated similarity, and the size of the group of documents removed as duplicates of it
+    plus itself. Memory follows the documents that have edges."""
     work = Path(work)
     edge_files = sorted((work / "edges").glob("*.parquet"))
     edges = pa.concat_tables([pq.read_table(f) for f in edge_files]) if edge_files else None
     a = edges.column("a").to_numpy() if edges else np.zeros(0, np.int64)
     b = edges.column("b").to_numpy() if edges else np.zeros(0, np.int64)
-    nodes, roots = components(a, b)
+    sim = edges.column("similarity").to_numpy() if edges else np.zeros(0, np.float32)
+    nodes = np.unique(np.concatenate([a, b]))
     shard_of, row_of = parts.shard_and_row(nodes)
 
-    def column_of(name: str, dtype=None):
-        """One column's values for the clustered documents, read shard by shard."""
-        values = np.empty(len(nodes), dtype=object if dtype is None else dtype)
+    def column_of(name: str):
+        """One column's values for the documents with edges, read shard by shard."""
+        values = None
         for index in np.unique(shard_of):
             sel = shard_of == index
-            col = pq.read_table(keys[int(index)][1], columns=[name]).column(name)
-            values[sel] = col.take(pa.array(row_of[sel])).to_numpy(zero_copy_only=False)
-        return values
+            col = io.read_arrow(keys[int(index)][1], [name]).column(name).take(pa.array(row_of[sel]))
+            part = col.to_numpy(zero_copy_only=False)
+            if values is None:
+                values = np.empty(len(nodes), dtype=part.dtype)
+            values[sel] = part
+        return values if values is not None else np.zeros(0)
 
-    if keep == "longest":
-        length = column_of("length", np.int64)
-        order = np.lexsort((nodes, -length, roots))  # per cluster: longest, then first
-        ranked_roots = roots[order]
-        head = parts.run_starts(ranked_roots)
-        rep_of_root = dict(zip(ranked_roots[head].tolist(), nodes[order][head].tolist()))
-        reps = np.array([rep_of_root[r] for r in roots.tolist()], dtype=np.int64)
-    else:
-        reps = roots
-    _, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
-    size = counts[inverse]
+    # Keep order: first in shard order, or longest first, then first.
+    order = np.lexsort((nodes, -column_of("length"))) if keep == "longest" else np.arange(len(nodes))
+    reps, sims = representatives(nodes, order, a, b, sim)
     removed = nodes != reps
+    _, inverse, counts = np.unique(reps, return_inverse=True, return_counts=True)
+    size = counts[inverse]
     ids = column_of("id")
     id_of = dict(zip(nodes.tolist(), ids.tolist()))
-    store = SignatureStore({i: str(work / "signatures" / f"{name}.npy") for i, (name, _) in enumerate(keys)})
-    r_nodes, r_reps = nodes[removed], reps[removed]
-    sims = similarity(store.get(r_nodes), store.get(r_reps)) if len(r_nodes) else np.zeros(0)
+    r_nodes, r_reps, r_sims, r_size = nodes[removed], reps[removed], sims[removed], size[removed]
+    shard_of_removed, row_of_removed = parts.shard_and_row(r_nodes)
     decisions = {}
     for index, (name, _) in enumerate(keys):
-        shard_of_removed, row_of_removed = parts.shard_and_row(r_nodes)
         sel = shard_of_removed == index
         decisions[name] = pa.table({
             "row": pa.array(row_of_removed[sel], pa.int64()),
             "duplicate_of": pa.array([id_of[x] for x in r_reps[sel].tolist()], pa.string()),
-            "minhash_similarity": pa.array(np.round(sims[sel], 4), pa.float64()),
-            "minhash_cluster_size": pa.array(size[removed][sel], pa.int64()),
+            "minhash_similarity": pa.array(np.round(r_sims[sel].astype(np.float64), 4), pa.float64()),
+            "minhash_cluster_size": pa.array(r_size[sel], pa.int64()),
         })
     return decisions

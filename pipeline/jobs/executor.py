@@ -21,7 +21,7 @@ class LocalExecutor:
         for key, args in jobs:
             yield key, fn(*args)
 
-    def map(self, fn: Callable, arglists: Iterable[tuple]) -> list:
+    def map(self, fn: Callable, arglists: Iterable[tuple], memory_mb: int | None = None) -> list:
         return [fn(*args) for args in arglists]
 
 
@@ -48,8 +48,19 @@ class RayExecutor:
             if pending:
                 ray.wait(list(pending), num_returns=len(pending), timeout=30)
 
-    def map(self, fn: Callable, arglists: Iterable[tuple]) -> list:
-        remote = self.ray.remote(num_cpus=1, max_retries=0)(fn)
+    def map(self, fn: Callable, arglists: Iterable[tuple], memory_mb: int | None = None) -> list:
+        """`memory_mb`: what one task may hold, declared to Ray so that a node runs no more of
+        them at once than its memory allows (a task that needs more than a node has is refused)."""
+        options = {}
+        if memory_mb:
+            largest = max((n["Resources"].get("memory", 0) for n in self.ray.nodes() if n.get("Alive")), default=0)
+            if memory_mb * 2**20 > largest:
+                from kopile.core.errors import ConfigError
+
+                raise ConfigError(f"a task asks for {memory_mb} MB of memory and the largest Ray node offers "
+                                  f"{largest // 2**20} MB: lower memory_mb")
+            options["memory"] = memory_mb * 2**20
+        remote = self.ray.remote(num_cpus=1, max_retries=0, **options)(fn)
         return self.ray.get([remote.remote(*args) for args in arglists])
 
 

@@ -134,6 +134,7 @@ class Runner:
         executor = engine.executor_or_ray(executor)
         previous = io.read_json(self.out / "run.json", {})
         summary = {"config": self.config.to_json(), "config_file": self.config.source, "versions": versions(),
+                   "warnings": self.config.warnings,
                    "seed": self.config.run.seed, "started": now(), "resumed": bool(previous), "status": "running",
                    "stages": []}
         io.write_json_atomic(self.out / "run.json", summary)
@@ -172,26 +173,44 @@ class Runner:
     def _run_stage(self, job: StageJob, shards: list[Shard], renames: dict[str, Path], executor):
         extra = {s.name: {"renames": str(renames[s.name])} if job.index == 0 and s.name in renames else {}
                  for s in shards}
+        work = None
         if shards and issubclass(stage_class(job.spec.name), GlobalStage):
-            decision_id, decisions, failed = self._decide(job, shards, executor)
+            decision_id = io.digest({"stage": job.fingerprint, "shards": [(s.name, s.input_id) for s in shards]})
+            work = job.directory / "_work" / decision_id
             for s in shards:
-                extra[s.name].update(decision_id=decision_id, failed=failed.get(s.name),
-                                     decisions=None if s.name in failed else str(decisions / s.name))
+                extra[s.name]["decision_id"] = decision_id
+            if not self._applied(job, shards, extra):
+                decisions, failed = self._decide(job, shards, work, executor)
+                for s in shards:
+                    extra[s.name].update(failed=failed.get(s.name),
+                                         decisions=None if s.name in failed else str(decisions / s.name))
         job.tasks = [job.shard_task(s, **extra[s.name]) for s in shards]
         outcome = engine.run(job, executor, self.progress)
         if outcome.fatal:
             raise RunFailed(outcome.fatal[0], outcome.fatal)
+        if work is not None and not outcome.errors and not self.config.run.keep_work:
+            # Every shard has its decision applied and recorded: the work files are never read
+            # again (a re-run finds the entries done), and they are the largest files of a run.
+            shutil.rmtree(job.directory / "_work", ignore_errors=True)
         ok = [Shard(name, str(job.directory / "kept" / name), e["kept_digest"]) for name, e in outcome.entries.items()
               if e["status"] == "ok"]
         figures = job.summarize(outcome)
         return figures, ok, outcome.errors
 
-    def _decide(self, job: StageJob, shards: list[Shard], executor) -> tuple[str, Path, dict[str, str]]:
+    def _applied(self, job: StageJob, shards: list[Shard], extra: dict) -> bool:
+        """Whether every shard already passed the stage with this decision (a finished stage
+        whose work files were removed): then nothing is decided again."""
+        if not job.manifest_path.is_file():
+            return False
+        entries = engine.load_manifest(job)[job.section]
+        tasks = [job.shard_task(s, **extra[s.name]) for s in shards]
+        return all(t.name in entries and job.done(Item(t.name, (job.spec, t, self.settings)), entries[t.name])
+                   for t in tasks)
+
+    def _decide(self, job: StageJob, shards: list[Shard], work: Path, executor) -> tuple[Path, dict[str, str]]:
         """Keys from every shard, then one decision over all of them in shard order. The decision
-        is keyed by the exact set of shards and their contents: it is reused by a resumed run
-        over the same set, and made anew (in a new folder) when the set changes."""
-        decision_id = io.digest({"stage": job.fingerprint, "shards": [(s.name, s.input_id) for s in shards]})
-        work = job.directory / "_work" / decision_id
+        is keyed by the exact set of shards and their contents (`work` is named by it): it is
+        reused by a resumed run over the same set, and made anew when the set changes."""
         _keep_only(work)
         for folder in [work, *(p for p in work.rglob("*") if p.is_dir())]:
             io.remove_stale_tmp(folder)
@@ -216,7 +235,7 @@ class Runner:
             for name, table in decided.items():
                 io.write_table_atomic(work / "decisions" / name, table)
             io.write_json_atomic(complete, {"shards": [name for name, _ in readable], "failed": failed})
-        return decision_id, work / "decisions", io.read_json(complete)["failed"]
+        return work / "decisions", io.read_json(complete)["failed"]
 
 
 def _keep_only(work: Path) -> None:

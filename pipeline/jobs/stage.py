@@ -147,7 +147,8 @@ def _applier(stage, task: ShardTask):
 def keys_task(spec, task: ShardTask, out: str, settings: RunSettings) -> dict:
     """A global stage's first step on one shard: its keys, written to `out`."""
     entry = {"status": "error", "error": None}
-    writer = io.AtomicParquetWriter(Path(out))
+    arrow = stage_class(spec.name).keys_format == "arrow"
+    writer = (io.AtomicArrowWriter if arrow else io.AtomicParquetWriter)(Path(out))
     try:
         parquet = open_shard(task.source, settings.text_column)
         stage = make_stage(spec, settings.text_column)

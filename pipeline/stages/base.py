@@ -165,6 +165,8 @@ class GlobalStage(Stage):
     `apply` to each shard with its part of the decision (a task each)."""
 
     reason = "duplicate"
+    # "arrow" for keys that a decision reads by row (memory-mapped), "parquet" otherwise.
+    keys_format = "parquet"
 
     def keys(self, table: pa.Table, id_column: str) -> pa.Table:
         raise NotImplementedError

@@ -25,9 +25,11 @@ class MinhashParams(BaseModel):
     shingles miss most Korean near duplicates), `word` (eojeol) or `morpheme` (Kiwi) n-grams.
     verify: `signature` drops candidate pairs whose signatures agree on less than `threshold`
     of their values; `none` keeps every pair that shares a bucket (datatrove's behaviour).
-    keep: which document of a cluster stays, the `first` (shard order, then row) or the
-    `longest`. partition_mb: the size of one partition of band buckets, which bounds a
-    grouping task's memory; `partitions` sets their number instead.
+    keep: which document of a group of near duplicates stays, the `first` (shard order, then
+    row) or the `longest`; every other one is removed only if its similarity to a kept one
+    reaches the threshold. memory_mb: what one grouping task may hold; the band buckets are
+    split into enough partitions to fit, and Ray runs no more grouping tasks on a node than
+    its memory allows. `partitions` sets their number instead.
     """
     model_config = STRICT
 
@@ -42,15 +44,23 @@ class MinhashParams(BaseModel):
     false_negative_weight: Annotated[float, Field(ge=0, strict=True)] = 0.9
     verify: Literal["signature", "none"] = "signature"
     keep: Literal["first", "longest"] = "first"
-    partition_mb: Annotated[int, Field(ge=1, strict=True)] = 256
+    memory_mb: Annotated[int, Field(ge=64, strict=True)] = 1024
     partitions: Annotated[int, Field(ge=1, strict=True)] | None = None
     seed: Annotated[int, Field(strict=True)] = 1
+
+    def warnings(self) -> list[str]:
+        if 0.5 <= self.threshold <= 0.95:
+            return []
+        hint = f" (did you mean {self.threshold * 10:g}?)" if self.threshold < 0.1 else ""
+        return [f"threshold {self.threshold} is outside [0.5, 0.95]{hint}: lower removes documents that "
+                "only share a template, higher misses most near duplicates"]
 
 
 class MinhashDedupStage(GlobalStage):
     name = "minhash_dedup"
     Params = MinhashParams
     reason = "near_duplicate"
+    keys_format = "arrow"  # signatures are read by row, memory-mapped, in the grouping tasks
 
     def setup(self) -> None:
         p = self.settings
@@ -73,14 +83,14 @@ class MinhashDedupStage(GlobalStage):
         })
 
     def decide(self, key_files: list[tuple[str, Path]], work: Path, parallel, sources=None) -> dict[str, pa.Table]:
-        import pyarrow.parquet as pq
+        from kopile.core import io
 
         p = self.settings
-        total = sum(pq.ParquetFile(path).metadata.num_rows for _, path in key_files)
-        partitions = p.partitions or lsh.partition_count(total, self.bands, p.partition_mb)
+        total = sum(io.read_arrow(path, ["id"]).num_rows for _, path in key_files)
+        partitions = p.partitions or lsh.partition_count(total, self.bands, p.memory_mb)
         parallel(lsh.band_shard, [(str(work), name, str(path), i, p.num_perm, self.bands, self.rows, partitions)
                                   for i, (name, path) in enumerate(key_files)])
-        signatures = {i: str(work / "signatures" / f"{name}.npy") for i, (name, _) in enumerate(key_files)}
-        parallel(lsh.group_partition, [(str(work), part, signatures, p.threshold, p.verify)
-                                       for part in range(partitions)])
-        return lsh.cluster(str(work), key_files, p.num_perm, p.keep)
+        keys = {i: str(path) for i, (_, path) in enumerate(key_files)}
+        parallel(lsh.group_partition, [(str(work), part, keys, p.num_perm, p.threshold, p.verify, p.memory_mb)
+                                       for part in range(partitions)], memory_mb=p.memory_mb)
+        return lsh.cluster(str(work), key_files, p.keep)
