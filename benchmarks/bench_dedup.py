@@ -35,17 +35,16 @@ from dedup_truth import ROOT  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_DOCS = 7691
-THRESHOLD = 0.8
-KOPILE_PARAMS = {"threshold": THRESHOLD, "shingle": "char"}  # everything else: the stage's defaults
+BLIND = ROOT / "build" / "bench" / "dedup" / "blind.jsonl"
 
 
 def stage_defaults() -> dict:
-    import inspect
-
     from kopile.pipeline.stages.minhash_dedup import MinhashParams
 
-    return {k: p.default for k, p in inspect.signature(MinhashParams.__init__).parameters.items()
-            if k != "self" and p.default is not None}
+    return {k: v for k, v in MinhashParams().model_dump().items() if v is not None}
+
+
+THRESHOLD = stage_defaults()["threshold"]  # kopile runs at its defaults; datatrove's char variant at this
 
 
 def kopile_split() -> tuple[int, int, int]:
@@ -59,11 +58,12 @@ def kopile_split() -> tuple[int, int, int]:
 
 NUM_PERM = 256  # checked against the stage's default in main()
 SETTINGS = {
-    "kopile": "kopile minhash_dedup, defaults (char 5-grams, 256 permutations, 23 x 11, verified)",
+    "kopile": "kopile minhash_dedup, defaults (char 5-grams, 256 permutations, bands x rows from the threshold, "
+              "verified, removal by similarity to a kept document)",
     "kopile-word": "kopile minhash_dedup, word (eojeol) 5-grams, otherwise defaults",
     "datatrove": "datatrove MinhashConfig() defaults, language kor (word 5-grams from its Kiwi tokenizer, "
                  "14 x 8, 64-bit xxhash, no verification)",
-    "datatrove-char": "datatrove with char 5-grams, kopile's normalisation and kopile's 23 x 11 buckets",
+    "datatrove-char": "datatrove with char 5-grams, kopile's normalisation and kopile's bands x rows",
 }
 
 
@@ -76,7 +76,7 @@ def kopile_run(shards: Path, out: Path, workers: int, shingle: str) -> dict:
     from kopile.pipeline.jobs.executor import RayExecutor
     from kopile.pipeline.jobs.run import Runner
 
-    params = {**KOPILE_PARAMS, "shingle": shingle}
+    params = {"shingle": shingle}  # everything else: the stage's defaults
     config = parse_config({"input": str(shards), "output": str(out), "stages": [{"minhash_dedup": params}]},
                           "benchmarks/bench_dedup.py")
     started = time.perf_counter()
@@ -248,10 +248,11 @@ class TreeMemory(threading.Thread):
     (20 ms for a Ray tree), so it is read every 0.5 s to keep the poller off the timed cores.
     """
 
-    def __init__(self, pid: int, interval: float = 0.1, pss_every: int = 5):
+    def __init__(self, pid: int, interval: float = 0.1, pss_every: int = 5, work: Path | None = None):
         super().__init__(daemon=True)
-        self.pid, self.interval, self.pss_every = pid, interval, pss_every
-        self.peak_rss = self.peak_pss = self.peak_processes = 0
+        self.pid, self.interval, self.pss_every, self.work = pid, interval, pss_every, work
+        self.peak_rss = self.peak_pss = self.peak_processes = self.peak_work_bytes = 0
+        self.peak_by_process: dict[int, tuple[str, int]] = {}  # pid -> (role, peak RSS kB)
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -260,11 +261,48 @@ class TreeMemory(threading.Thread):
         while not self.done.is_set():
             tree = descendants(self.pid)
             self.peak_processes = max(self.peak_processes, len(tree))
-            self.peak_rss = max(self.peak_rss, sum(rss_pages(pid) for pid in tree) * page_kb)
+            sizes = {pid: rss_pages(pid) * page_kb for pid in tree}
+            self.peak_rss = max(self.peak_rss, sum(sizes.values()))
+            for pid, kb in sizes.items():
+                role, peak = self.peak_by_process.get(pid) or (process_role(pid, self.pid), 0)
+                self.peak_by_process[pid] = (role, max(peak, kb))
             if polls % self.pss_every == 0:
                 self.peak_pss = max(self.peak_pss, sum(pss_kb(pid) for pid in tree))
+                if self.work is not None:
+                    self.peak_work_bytes = max(self.peak_work_bytes, work_bytes(self.work))
             polls += 1
             self.done.wait(self.interval)
+
+    def peak_worker_kb(self) -> int:
+        return max((kb for role, kb in self.peak_by_process.values() if role == "worker"), default=0)
+
+
+RAY_SYSTEM = ("gcs_server", "raylet", "dashboard", "log_monitor", "monitor.py", "agent", "runtime_env")
+
+
+def process_role(pid: int, root: int) -> str:
+    """driver (the benchmark's child itself), system (Ray's own daemons) or worker (a process
+    that runs tasks: a Ray worker, or one of datatrove's multiprocessing workers)."""
+    if pid == root:
+        return "driver"
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "system"
+    return "system" if any(name in cmdline for name in RAY_SYSTEM) else "worker"
+
+
+def work_bytes(out: Path) -> int:
+    """Bytes under the stages' `_work/` folders (kopile) or datatrove's intermediate folders."""
+    total = 0
+    for folder in [*Path(out).glob("*/_work"), *(Path(out) / d for d in ("signatures", "buckets", "remove_ids"))]:
+        for root, _, files in os.walk(folder):
+            for f in files:
+                try:
+                    total += os.stat(os.path.join(root, f)).st_size
+                except OSError:
+                    pass
+    return total
 
 
 def descendants(root: int) -> list[int]:
@@ -314,7 +352,7 @@ def run_child(kind: str, shards: Path, out: Path, extra: list[str]) -> dict:
     started = time.perf_counter()
     with open(log, "w") as f:
         process = subprocess.Popen(command, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-        poller = TreeMemory(process.pid)
+        poller = TreeMemory(process.pid, work=out)
         poller.start()
         code = process.wait()
         poller.done.set()
@@ -326,7 +364,10 @@ def run_child(kind: str, shards: Path, out: Path, extra: list[str]) -> dict:
         sys.exit(f"{kind} run failed (exit {code}); last lines of {log}:\n{tail}")
     result = json.loads((out / "bench_result.json").read_text())
     result.update({"process_seconds": seconds, "peak_rss_mb": round(poller.peak_rss / 1024, 1),
-                   "peak_pss_mb": round(poller.peak_pss / 1024, 1), "peak_processes": poller.peak_processes})
+                   "peak_pss_mb": round(poller.peak_pss / 1024, 1), "peak_processes": poller.peak_processes,
+                   "peak_worker_rss_mb": round(poller.peak_worker_kb() / 1024, 1),
+                   "peak_work_bytes": poller.peak_work_bytes, "work_bytes_after": work_bytes(out),
+                   "input_bytes": sum(p.stat().st_size for p in shards.glob("*.parquet"))})
     if before and after and after[1] > before[1]:
         result["machine_cpu_busy_share"] = round((after[0] - before[0]) / (after[1] - before[1]), 3)
     return result
@@ -367,6 +408,11 @@ def setting_figures(name: str, runs: list[dict], truth: dict, texts: dict[str, s
         "docs_per_s_process": round(docs / process, 1),
         "peak_rss_mb": median(r["peak_rss_mb"] for r in runs), "peak_pss_mb": median(r["peak_pss_mb"] for r in runs),
         "peak_processes": max(r["peak_processes"] for r in runs),
+        "peak_worker_rss_mb": median(r["peak_worker_rss_mb"] for r in runs),
+        "peak_work_mb": round(median(r["peak_work_bytes"] for r in runs) / 2**20, 1),
+        "work_mb_after": round(median(r["work_bytes_after"] for r in runs) / 2**20, 1),
+        "input_mb": round(last["input_bytes"] / 2**20, 1),
+        "recall_by_level": s["recall_by_level"],
         "machine_cpu_busy_share": [r.get("machine_cpu_busy_share") for r in runs],
         "load_average_1min": [r["load_average_1min"] for r in runs],
         "removed": s["removed"], "positives": s["positives"], "precision": s["precision"], "recall": s["recall"],
@@ -407,19 +453,27 @@ def markdown(report: dict) -> str:
         "",
         f"Written by `benchmarks/bench_dedup.py` on {report['date']} (kopile {report['kopile_code']['git']}, "
         f"datatrove {report['versions'].get('datatrove')}, datasketch {report['versions'].get('datasketch')}); "
-        f"{report['machine']['nproc']} cores, {report['machine']['cpu_model']}. Corpus: the injected truth set of "
-        f"eval_minhash.py, {c['documents']:,} documents ({c['variants']:,} edited variants), "
+        f"{report['machine']['nproc']} cores, {report['machine']['cpu_model']}. Corpus: "
+        + ("the BLIND truth set of benchmarks/blind/build_dedup_blind.py (never tuned on), " if report["set"] == "blind"
+           else "the development truth set of dedup_truth.py (tuned on), ")
+        + f"{c['documents']:,} documents ({c['variants']:,} edited variants), "
         f"{c['text_chars'] / 1e6:.1f} M characters, {c['shards']} Parquet shards. Threshold {THRESHOLD}; "
         f"medians of {report['repeat']} run(s); {report['workers']} workers.",
         "",
-        "| setting | wall s | docs/s | process s | peak RSS MB | peak PSS MB | removed | precision | recall | F1 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| setting | wall s | docs/s | process s | peak RSS MB, tree | peak RSS MB, one worker | peak PSS MB | "
+        "work MB, peak / after | removed | precision | recall, light | recall, heavy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in report["settings"].values():
+        levels = s["recall_by_level"]
         lines.append(f"| {s['setting']} | {s['wall_seconds']:.1f} | {s['docs_per_s']:,.0f} | "
-                     f"{s['process_seconds']:.1f} | "
-                     f"{s['peak_rss_mb']:,.0f} | {s['peak_pss_mb']:,.0f} | {s['removed']:,} | {fmt(s['precision'])} | "
-                     f"{fmt(s['recall'])} | {fmt(s['f1'])} |")
+                     f"{s['process_seconds']:.1f} | {s['peak_rss_mb']:,.0f} | {s['peak_worker_rss_mb']:,.0f} | "
+                     f"{s['peak_pss_mb']:,.0f} | {s['peak_work_mb']:,.1f} / {s['work_mb_after']:,.1f} | "
+                     f"{s['removed']:,} | {fmt(s['precision'])} | {fmt(levels.get('light', {}).get('recall'))} | "
+                     f"{fmt(levels.get('heavy', {}).get('recall'))} |")
+    lines += ["", f"Input: {next(iter(report['settings'].values()))['input_mb']:.1f} MB of Parquet. Recall: every "
+              "edited variant of the level (whatever its Jaccard) whose pair ends with one kept document. Precision: "
+              f"removals whose exact character 5-gram Jaccard with the document they name is >= {THRESHOLD}."]
     lines += ["", "wall s: kopile, the stage's `wall_seconds` (run.json; Ray already started); datatrove, its four "
               "executors run one after the other. process s: the whole subprocess, interpreter start, imports and "
               "Ray start included. Memory: the subprocess and all its descendants, RSS polled every 0.1 s, "
@@ -454,8 +508,12 @@ def versions() -> dict:
 
 def main(argv=None) -> None:
     split = kopile_split()
-    assert split == (NUM_PERM, 23, 11), f"the stage's defaults changed ({split}): update NUM_PERM and SETTINGS"
+    assert split[0] == NUM_PERM, f"the stage's defaults changed ({split}): update NUM_PERM"
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=("dev", "blind"), default="dev",
+                        help="dev: the injected set of dedup_truth.py (tuned on); blind: the set of "
+                             "benchmarks/blind/build_dedup_blind.py (never tuned on)")
+    parser.add_argument("--blind", type=Path, default=BLIND, help=f"the blind set (default {BLIND.relative_to(ROOT)})")
     parser.add_argument("--docs", type=int, default=DEFAULT_DOCS,
                         help=f"real documents before variants, as in eval_minhash.py (default {DEFAULT_DOCS})")
     parser.add_argument("--share", type=float, default=0.2)
@@ -470,10 +528,14 @@ def main(argv=None) -> None:
                                                     "default size, the work dir otherwise)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    output = args.output or (RESULTS if args.docs == DEFAULT_DOCS else args.work_dir) / "dedup.json"
+    name = "dedup.json" if args.set == "dev" else "dedup_blind.json"
+    output = args.output or (RESULTS if args.docs == DEFAULT_DOCS else args.work_dir) / name
     names = args.settings.split(",")
     print("building the truth set (cached) ...", flush=True)
-    shards, truth = dedup_truth.injected(args.docs, args.share, args.shards, args.seed, args.work_dir)
+    if args.set == "blind":
+        shards, truth = dedup_truth.blind(args.blind, args.shards, args.work_dir)
+    else:
+        shards, truth = dedup_truth.injected(args.docs, args.share, args.shards, args.seed, args.work_dir)
     work = args.work_dir / f"bench-{shards.parent.name}"
 
     runs: dict[str, list[dict]] = {n: [] for n in names}
@@ -495,7 +557,7 @@ def main(argv=None) -> None:
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "machine": machine(), "versions": versions(),
         "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
-        "repeat": args.repeat, "workers": args.workers, "threshold": THRESHOLD,
+        "set": args.set, "repeat": args.repeat, "workers": args.workers, "threshold": THRESHOLD,
         "kopile_code": {"git": git_revision(), "source_sha256": hashes, "changed_during_benchmark": len(hashes) > 1},
         "corpus": {k: v for k, v in truth.items() if k != "pairs"},
         "settings": settings,

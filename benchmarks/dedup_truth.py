@@ -36,13 +36,15 @@ KOWIKI = SHARED / "data" / "kowiki" / "kowiki_sample.jsonl.gz"
 PETITIONS = SHARED / "data" / "petitions" / "petitions.jsonl.gz"
 WORK = ROOT / "build" / "bench" / "dedup"
 # Bump when the corpus or the edits change, so that cached shards are rebuilt.
-TRUTH_VERSION = 3
+TRUTH_VERSION = 4
 NGRAM = 5
 MIN_CHARS = 200  # 61% of the kowiki sample is title-only stubs
 normalize = ExactKey(lowercase=True, whitespace=True).normalize
 
 JACCARD_BANDS = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0001)
-KINDS = ("char_1pct", "char_3pct", "swap", "footer", "date", "spacing")
+KINDS = ("char_1pct", "char_3pct", "char_5pct", "mixed", "swap", "footer", "date", "spacing")
+# Light edits change about 1% of the characters or less; heavy ones 3-5% (issue 15's two levels).
+HEAVY_KINDS = ("char_3pct", "char_5pct", "mixed")
 HANGUL_FIRST, HANGUL_COUNT = 0xAC00, 11172
 FOOTERS = [  # written for this benchmark; the kind of lines that sites append to every page
     "이 기사는 무단 전재 및 재배포를 금합니다.",
@@ -262,6 +264,15 @@ def make_variant(text: str, kind: str, rng: random.Random) -> tuple[str, str]:
         return edit_chars(text, 0.01, rng)
     if kind == "char_3pct":
         return edit_chars(text, 0.03, rng)
+    if kind == "char_5pct":
+        return edit_chars(text, 0.05, rng)
+    if kind == "mixed":  # scattered typos, spacing slips and a footer together
+        edited, what = edit_chars(text, 0.015, rng)
+        spaced, how = edit_spacing(edited, rng) if edited else ("", "")
+        if not spaced:
+            return "", ""
+        footed, size = add_footer(spaced, rng)
+        return footed, f"typos: {what}; spacing: {how}; footer: {size}"
     if kind == "swap":
         return swap_units(text, rng)
     if kind == "footer":
@@ -360,6 +371,34 @@ def sampled(docs: int, floor: float, n_shards: int = 8, seed: int = 0, work: Pat
     return where / "shards", truth
 
 
+def blind(path: Path, n_shards: int = 8, work: Path = WORK) -> tuple[Path, dict]:
+    """The blind truth set of benchmarks/blind/build_dedup_blind.py as shards and truth pairs.
+    Each variant pairs with its parent; a variant of a variant (the second step of a chain) is
+    kind `chain`, out of the light/heavy recall, since the right outcome for it depends on
+    what became of its parent."""
+    where = work / f"blind-{path.stat().st_size}-{n_shards}shards"
+    marker = where / "truth.json"
+    if marker.is_file():
+        return where / "shards", json.loads(marker.read_text(encoding="utf-8"))
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    role = {r["id"]: r["role"] for r in records}
+    pairs = []
+    for r in records:
+        if r["role"] == "variant" and r["parent"]:
+            chained = role.get(r["parent"]) == "variant"
+            pairs.append({"id": r["id"], "source_id": r["parent"], "kind": "chain" if chained else r["level"],
+                          "level": None if chained else r["level"], "jaccard": r["jaccard_parent"],
+                          "edits": r.get("edits")})
+    write_shards([{"id": r["id"], "text": r["text"], "source": r["source"]} for r in records], where / "shards",
+                 n_shards)
+    truth = {"set": "blind", "file": str(path), "shards": n_shards, "documents": len(records),
+             "text_chars": sum(len(r["text"]) for r in records),
+             "variants": sum(r["role"] == "variant" for r in records),
+             "negatives": sum(r["role"] == "negative" for r in records), "pairs": pairs}
+    marker.write_text(json.dumps(truth, ensure_ascii=False, indent=0), encoding="utf-8")
+    return where / "shards", truth
+
+
 def read_texts(shards: Path) -> dict[str, str]:
     table = pa.concat_tables(pq.read_table(p, columns=["id", "text"]) for p in sorted(shards.glob("*.parquet")))
     return dict(zip(table.column("id").to_pylist(), table.column("text").to_pylist()))
@@ -389,6 +428,14 @@ def score(removed: dict[str, str], truth_pairs: list[dict], claim_j: dict[tuple[
     for k in kinds:
         pos = [p for p in positives if p["kind"] == k]
         by_kind[k] = {"positives": len(pos), "recall": round(sum(1 for p in found if p["kind"] == k) / len(pos), 4)}
+    # Recall over every variant of a level, whatever its Jaccard: what a user loses.
+    by_level = {}
+    for level in ("light", "heavy"):
+        pairs = [p for p in truth_pairs if level_of(p) == level]
+        if pairs:
+            hit = sum(1 for p in pairs if cluster(p["id"]) == cluster(p["source_id"]))
+            by_level[level] = {"pairs": len(pairs), "recall": round(hit / len(pairs), 4),
+                               "median_jaccard": round(float(np.median([p["jaccard"] for p in pairs])), 4)}
     missed = [p for p in positives if cluster(p["id"]) != cluster(p["source_id"])]
     by_jaccard = {}
     for lo, hi in zip(JACCARD_BANDS, JACCARD_BANDS[1:]):
@@ -405,12 +452,20 @@ def score(removed: dict[str, str], truth_pairs: list[dict], claim_j: dict[tuple[
         "recall": None if recall is None else round(recall, 4),
         "f1": None if f1 is None else round(f1, 4),
         "recall_by_kind": by_kind,
+        "recall_by_level": by_level,
         "recall_by_jaccard": by_jaccard,
         "missed": [{k: p[k] for k in ("id", "source_id", "kind", "jaccard")} for p in missed],
         "missed_jaccard_histogram": histogram([p["jaccard"] for p in missed]),
         "wrong_removals": [{"id": a, "duplicate_of": b, "jaccard": round(j, 4)} for a, b, j in wrong],
         "wrong_removal_jaccard_histogram": histogram([j for _, _, j in wrong]),
     }
+
+
+def level_of(pair: dict) -> str | None:
+    """light (about 1% of the characters edited, or less) or heavy (3-5%); None for organic pairs."""
+    if "level" in pair:
+        return pair["level"]
+    return ("heavy" if pair["kind"] in HEAVY_KINDS else "light") if pair["kind"] in KINDS else None
 
 
 def histogram(values: list[float], edges=(0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0001)) -> dict:

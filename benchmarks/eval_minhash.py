@@ -40,12 +40,9 @@ EXTRA = [
 
 def stage_defaults() -> dict:
     """The stage's own defaults, read from its parameter signature (not restated here)."""
-    import inspect
-
     from kopile.pipeline.stages.minhash_dedup import MinhashParams
 
-    return {k: p.default for k, p in inspect.signature(MinhashParams.__init__).parameters.items()
-            if k != "self" and p.default is not None}
+    return {k: v for k, v in MinhashParams().model_dump().items() if v is not None}
 LIST_CAP = 300  # missed pairs and wrong removals kept in the JSON per run
 
 
@@ -85,7 +82,8 @@ def evaluate(name: str, shards: Path, truth: dict, settings: list[tuple[float, d
         s["missed"], s["wrong_removals"] = s["missed"][:LIST_CAP], s["wrong_removals"][:LIST_CAP]
         runs.append({"truth": name, "params": full, "bands_x_rows": [bands, rows], **figures, **s})
         print(f"    P={fmt(s['precision'])} R={fmt(s['recall'])} F1={fmt(s['f1'])} "
-              f"positives={s['positives']} removed={s['removed']}", flush=True)
+              f"positives={s['positives']} removed={s['removed']} "
+              + " ".join(f"{lvl}={v['recall']:.3f}" for lvl, v in s["recall_by_level"].items()), flush=True)
     return runs
 
 

@@ -202,6 +202,20 @@ def write_table_atomic(path: Path, table: pa.Table) -> None:
     writer.commit()
 
 
+def write_npz_atomic(path: Path, **arrays) -> None:
+    import numpy as np
+
+    tmp = tmp_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(path, e) from None
+
+
 def write_npy_atomic(path: Path, array) -> None:
     import numpy as np
 

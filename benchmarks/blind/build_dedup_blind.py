@@ -130,8 +130,8 @@ def all_pairs_at_least(H, t=NATURAL_J):
 def template_pairs(H):
     """Pairs sharing >= 15 5-grams that occur in 2..50 documents, with (shared, Jaccard, containment)."""
     vocab, df = np.unique(np.concatenate(H), return_counts=True)
-    mid = vocab[(df >= 2) & (df <= 50)]
-    keys, counts = co_occurring_pairs([g[np.isin(g, mid, assume_unique=True)] for g in H])
+    dfs = [df[np.searchsorted(vocab, g)] for g in H]
+    keys, counts = co_occurring_pairs([g[(f >= 2) & (f <= 50)] for g, f in zip(H, dfs)])
     return [(k // len(H), k % len(H)) + overlap(H, k // len(H), k % len(H)) for k in keys[counts >= 15].tolist()]
 
 # ---------------------------------------------------------------- real documents
@@ -179,8 +179,10 @@ SYNONYMS = [("사용", "이용"), ("그러나", "하지만"), ("그리고", "또
             ("최근", "요즘"), ("함께", "같이"), ("빨리", "신속히"), ("이유", "까닭"), ("방법", "방식"), ("처음", "최초"),
             ("정말", "진짜"), ("너무", "몹시"), ("부탁드립니다", "요청드립니다"), ("바랍니다", "희망합니다"), ("설립", "창립"),
             ("발표", "공개"), ("출시", "발매"), ("결혼", "혼인"), ("회사", "기업"), ("요구", "요청"), ("즉시", "곧바로"),
-            ("항상", "늘"), ("이미", "벌써"), ("결국", "끝내"), ("주로", "대개"), ("의하면", "따르면"), ("아이들", "어린이들"),
-            ("생각합니다", "판단합니다"), ("지역", "지방"), ("나라", "국가"), ("여러", "다양한"), ("많은", "수많은")]
+            ("이미", "벌써"), ("결국", "끝내"), ("주로", "대개"), ("의하면", "따르면"), ("아이들", "어린이들"),
+            ("생각합니다", "판단합니다"), ("지역", "지방"), ("나라", "국가"), ("여러", "다양한")]
+WORDLIKE = set("그러나 하지만 그리고 또한 매우 아주 가장 제일 현재 지금 최근 요즘 함께 같이 빨리 신속히 정말 진짜 너무 몹시 "
+               "즉시 곧바로 이미 벌써 결국 끝내 주로 대개 여러 다양한".split())   # matched only as whole words
 REPHRASE = [("하였다", "했다"), ("되었다", "됐다"), ("하였으며", "했으며"), ("되었으며", "됐으며"), ("하였고", "했고"),
             ("위해", "위하여"), ("대해", "대하여"), ("통해", "통하여"), ("대한", "관한"), ("그래서", "따라서"),
             ("있다.", "있었다."), ("이다.", "이라고 한다."), ("한다.", "하고 있다."), ("합니다.", "하는 바입니다."),
@@ -315,8 +317,14 @@ def op_name(t, rng, src):
     return (m.start(), m.end(), new, "name") if new != m.group() else None
 
 
+def syn_hits(t):
+    """(position, word, synonym); adverb-like words only as whole words."""
+    return [(m.start(), a, b) for x, y in SYNONYMS for a, b in ((x, y), (y, x))
+            for m in re.finditer("(?<![가-힣])" + a + ("(?=[\\s,])" if a in WORDLIKE else ""), t)]
+
+
 def op_synonym(t, rng, src):
-    hits = [(m.start(), a, b) for x, y in SYNONYMS for a, b in ((x, y), (y, x)) for m in re.finditer(a, t)]
+    hits = syn_hits(t)
     if not hits:
         return None
     p, a, b = rng.choice(hits)
@@ -328,7 +336,8 @@ def op_rephrase(t, rng, src):
     if not s:
         return None
     sent = t[s[0]:s[1]]
-    rules = [(a, b) for x, y in REPHRASE + SYNONYMS for a, b in ((x, y), (y, x)) if a in sent]
+    rules = [(a, b) for x, y in REPHRASE for a, b in ((x, y), (y, x)) if a in sent]
+    rules += [(a, b) for _, a, b in syn_hits(sent)]
     rng.shuffle(rules)
     done = 0
     for a, b in rules[:3]:
@@ -462,7 +471,7 @@ def make_variant(text, src, level, rng):
 
 # ---------------------------------------------------------------- build
 
-TEMPLATE_INFO = {}
+PAIRS_INFO = {}
 
 
 def template_names(docs, members):
@@ -475,7 +484,7 @@ def template_names(docs, members):
         feats.update(x for x in f if not x.isdigit())
     best = max(feats.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]), default=("", 0))
     src = "kowiki" if docs[members[0]]["source"].startswith("kowiki") else "petitions"
-    return f"{src}:{best[0]}" if best[1] >= max(2, 0.4 * len(members)) else f"{src}:{docs[members[0]]['title'][:20]}…"
+    return f"{src}:{best[0]}" if best[1] >= max(2, 0.4 * len(members)) else f"{src}:{(docs[members[0]]['title'] or docs[members[0]]['text'])[:20]}…"
 
 
 def build(data, seed):
@@ -491,7 +500,7 @@ def build(data, seed):
         elif jac >= TEMPLATE_J or (con >= TEMPLATE_C and inter >= 100):
             edges[i].add(j)
             edges[j].add(i)
-    seen, template = set(), {}
+    seen, template, names = set(), {}, Counter()
     for i in sorted(edges):
         if i in seen:
             continue
@@ -504,6 +513,8 @@ def build(data, seed):
                 seen.add(y)
                 stack.append(y)
         name = template_names(docs, sorted(comp))
+        names[name] += 1
+        name += f"#{names[name]}" if names[name] > 1 else ""
         for x in comp:
             template[x] = name
     free = [i for i in range(len(docs)) if i not in template and i not in close]
@@ -548,7 +559,7 @@ def build(data, seed):
         r["parent"] = ids[r["parent"]] if r["parent"] else None
         families[r["family"]].append(r["id"])
         if "edit_level_original" in r:
-            chains[r["family"]] = {"a": ids[r["key"][:-4]], "b": r["parent"], "c": r["id"],
+            chains[r["family"]] = {"a": ids[r["key"].split("v")[0]], "b": r["parent"], "c": r["id"],
                                    "edit_level_c_to_a": r.pop("edit_level_original")}
     # every cross-family pair of records with Jaccard >= 0.5, found without misses, value exact
     Hr = [gram_hashes(r["text"]) for r in recs]
@@ -577,7 +588,7 @@ def build(data, seed):
         1 for a, b, _ in natural if recs[pos[a]]["role"] == "variant" or recs[pos[b]]["role"] == "variant"),
         "multi_step_families": len(chains), "templates": len(by_tpl), "template_pairs": len(tpl_pairs),
         "family_pairs_found_ge_0.5": within[True], "family_pairs_found_lt_0.5": within[False], "documents": len(out)})
-    TEMPLATE_INFO.update(natural_pairs=natural, families=dict(families), counts=dict(counts), chains=chains,
+    PAIRS_INFO.update(natural_pairs=natural, families=dict(families), counts=dict(counts), chains=chains,
                          templates=dict(by_tpl), template_pairs=tpl_pairs)
     return out
 
@@ -592,13 +603,13 @@ def qs(xs):
     return " / ".join(f"{v:.4f}" for v in (xs[0], q(0.1), q(0.5), q(0.9), xs[-1]))
 
 
-LEN_BUCKETS = [(100, "100-299"), (300, "300-999"), (1000, "1000-1999"), (2000, "2000-2999"), (3000, "3000-4099"), (4100, ">=4100")]
+LEN_BUCKETS = [(0, "<100"), (100, "100-299"), (300, "300-999"), (1000, "1000-1999"), (2000, "2000-2999"), (3000, "3000-4099"), (4100, ">=4100")]
 
 
 def summarize(records, pairs_path=None):
     if pairs_path:
         with open(pairs_path, "w", encoding="utf-8") as fh:
-            json.dump(TEMPLATE_INFO, fh, ensure_ascii=False)
+            json.dump(PAIRS_INFO, fh, ensure_ascii=False)
     lb = lambda t: [name for lo, name in LEN_BUCKETS if len(t) >= lo][-1]  # noqa: E731
     cls = lambda r: r["role"] + (f"/{r['level']}" if r["level"] else "")  # noqa: E731
     rows = sorted({cls(r) for r in records})
@@ -624,7 +635,7 @@ def summarize(records, pairs_path=None):
     kinds = Counter((r["level"], k) for r in records if r["role"] == "variant" for k in r["edits"])
     out += ["", "edit kinds (variants using each): " + ", ".join(
         f"{k} {kinds['light', k]}/{kinds['heavy', k]}" for k in sorted({k for _, k in kinds}, key=lambda k: -kinds['light', k] - kinds['heavy', k]))]
-    out += ["", "counts: " + json.dumps(TEMPLATE_INFO.get("counts", {}), ensure_ascii=False)]
+    out += ["", "counts: " + json.dumps(PAIRS_INFO.get("counts", {}), ensure_ascii=False)]
     return "\n".join(out)
 
 

@@ -10,7 +10,10 @@ that a killed run resumes where it stopped:
 3. `group_partition` (a task per partition): documents sharing a (band, bucket) become
    candidate pairs, verified on their signatures, written with their estimated similarity to
    `edges/PPPP.parquet`.
-4. `cluster` (the driver): documents in keep order, each removed as a duplicate of the most
+4. `shingle_shard` (a task per shard): the exact shingle sets of the documents with an edge
+   whose estimate lies within three standard deviations above the threshold, so that `cluster`
+   decides those on their exact Jaccard similarity, not on an estimate that may be off.
+5. `cluster` (the driver): documents in keep order, each removed as a duplicate of the most
    similar kept document it has a verified edge to, or kept.
 
 No step holds more than one shard's signatures or one partition's buckets in memory.
@@ -176,6 +179,68 @@ def _leader_pairs(doc, starts, sizes, store: SignatureStore, threshold: float):
     return np.concatenate(a), np.concatenate(b)
 
 
+def borderline(threshold: float, num_perm: int) -> float:
+    """Estimates below this are checked exactly: three standard deviations of the estimate
+    (binomial over the permutations) above the threshold."""
+    return threshold + 3 * float(np.sqrt(threshold * (1 - threshold) / num_perm))
+
+
+def read_edges(work: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    files = sorted((Path(work) / "edges").glob("*.parquet"))
+    if not files:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    edges = pa.concat_tables([pq.read_table(f) for f in files])
+    return (edges.column("a").to_numpy(), edges.column("b").to_numpy(),
+            edges.column("similarity").to_numpy().astype(np.float32))
+
+
+def borderline_rows(work: str, upper: float) -> dict[int, np.ndarray]:
+    """Per shard index, the rows of the documents that have an edge estimated below `upper`."""
+    a, b, sim = read_edges(Path(work))
+    near = sim < upper
+    docs = np.unique(np.concatenate([a[near], b[near]]))
+    shards, rows = parts.shard_and_row(docs)
+    return {int(s): rows[shards == s] for s in np.unique(shards)}
+
+
+def shingle_shard(work: str, name: str, source: str, text_column: str, rows: np.ndarray, hasher) -> None:
+    """The shingle hash sets of some rows of a shard, read from the row groups that hold them."""
+    from kopile.core.schema import text_values
+
+    out = Path(work) / "shingles" / f"{name}.npz"
+    if out.is_file():
+        return
+    parquet = io.open_parquet(source)
+    sizes = [parquet.metadata.row_group(g).num_rows for g in range(parquet.metadata.num_row_groups)]
+    starts = np.cumsum([0] + sizes)
+    groups = np.unique(np.searchsorted(starts, rows, side="right") - 1)
+    table = parquet.read_row_groups(groups.tolist(), columns=[text_column])
+    first = np.concatenate([np.arange(starts[g], starts[g + 1]) for g in groups])
+    texts, _ = text_values(table.take(np.searchsorted(first, rows)), text_column)
+    hashes, offsets = hasher.shingles([t or "" for t in texts])
+    sets = [np.unique(hashes[offsets[i]:offsets[i + 1]]) for i in range(len(rows))]
+    io.write_npz_atomic(out, rows=rows, offsets=np.cumsum([0] + [len(x) for x in sets]),
+                        values=np.concatenate(sets) if sets else np.zeros(0, np.uint32))
+
+
+def exact_similarity(work: Path, names: dict[int, str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Jaccard similarity of the shingle sets of each pair (a[i], b[i]), from `shingle_shard`."""
+    sets: dict[int, np.ndarray] = {}
+    for index, name in names.items():
+        path = Path(work) / "shingles" / f"{name}.npz"
+        if path.is_file():
+            with np.load(path) as f:
+                rows, offsets, values = f["rows"], f["offsets"], f["values"]
+            for k, row in enumerate(rows.tolist()):
+                sets[int(parts.doc_numbers(index, row))] = values[offsets[k]:offsets[k + 1]]
+    out = np.empty(len(a), np.float32)
+    for i, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
+        inter = len(np.intersect1d(sets[x], sets[y], assume_unique=True))
+        union = len(sets[x]) + len(sets[y]) - inter
+        out[i] = inter / union if union else 0.0
+    return out
+
+
 def representatives(nodes: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarray, sim: np.ndarray):
     """For each of the sorted `nodes`, the kept document it duplicates (itself if it is kept)
     and their similarity.
@@ -207,16 +272,19 @@ def representatives(nodes: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.n
     return nodes[rep], rep_sim
 
 
-def cluster(work: str, keys: list[tuple[str, Path]], keep: str) -> dict[str, pa.Table]:
+def cluster(work: str, keys: list[tuple[str, Path]], keep: str, threshold: float | None = None,
+            upper: float = 0.0) -> dict[str, pa.Table]:
     """Per shard, the rows to remove: the id of the kept document each duplicates, their
-    estimated similarity, and the size of the group of documents removed as duplicates of it
-    plus itself. Memory follows the documents that have edges."""
+    similarity (exact where the estimate was below `upper`, estimated above), and the size of
+    the group of documents removed as duplicates of it plus itself. With a `threshold`, edges
+    whose exact similarity falls below it are dropped. Memory follows the documents with edges."""
     work = Path(work)
-    edge_files = sorted((work / "edges").glob("*.parquet"))
-    edges = pa.concat_tables([pq.read_table(f) for f in edge_files]) if edge_files else None
-    a = edges.column("a").to_numpy() if edges else np.zeros(0, np.int64)
-    b = edges.column("b").to_numpy() if edges else np.zeros(0, np.int64)
-    sim = edges.column("similarity").to_numpy() if edges else np.zeros(0, np.float32)
+    a, b, sim = read_edges(work)
+    if threshold is not None:
+        near = np.flatnonzero(sim < upper)
+        sim[near] = exact_similarity(work, {i: name for i, (name, _) in enumerate(keys)}, a[near], b[near])
+        ok = sim >= threshold
+        a, b, sim = a[ok], b[ok], sim[ok]
     nodes = np.unique(np.concatenate([a, b]))
     shard_of, row_of = parts.shard_and_row(nodes)
 

@@ -259,6 +259,10 @@ class MinHasher:
             return char_units(texts)
         return word_units(texts, self._morpheme_spans if self.shingle == "morpheme" else None)
 
+    def shingles(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Every text's shingle hashes, and each text's offsets into them."""
+        return shingle_hashes(self.units(texts), self.ngram)
+
     def __call__(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        hashes, offsets = shingle_hashes(self.units(texts), self.ngram)
+        hashes, offsets = self.shingles(texts)
         return self.permutations.signatures(hashes, offsets), np.diff(offsets)
