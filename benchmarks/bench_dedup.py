@@ -277,19 +277,22 @@ class TreeMemory(threading.Thread):
         return max((kb for role, kb in self.peak_by_process.values() if role == "worker"), default=0)
 
 
-RAY_SYSTEM = ("gcs_server", "raylet", "dashboard", "log_monitor", "monitor.py", "agent", "runtime_env")
+RAY_AGENTS = ("ray::DashboardAgent", "ray::RuntimeEnvAgent")
 
 
 def process_role(pid: int, root: int) -> str:
-    """driver (the benchmark's child itself), system (Ray's own daemons) or worker (a process
-    that runs tasks: a Ray worker, or one of datatrove's multiprocessing workers)."""
+    """driver (the benchmark's child itself), worker (a process that runs tasks: a Ray worker,
+    titled `ray::IDLE` or `ray::<task>`, or one of datatrove's multiprocessing workers) or
+    system (Ray's own daemons: GCS, raylet, agents, log monitor)."""
     if pid == root:
         return "driver"
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return "system"
-    return "system" if any(name in cmdline for name in RAY_SYSTEM) else "worker"
+    if cmdline.startswith("ray::") or "default_worker.py" in cmdline:
+        return "system" if cmdline.startswith(RAY_AGENTS) else "worker"
+    return "system" if "/ray/" in cmdline or "ray/core/src" in cmdline else "worker"
 
 
 def work_bytes(out: Path) -> int:
@@ -421,6 +424,8 @@ def setting_figures(name: str, runs: list[dict], truth: dict, texts: dict[str, s
         "wrong_removal_jaccard_histogram": s["wrong_removal_jaccard_histogram"],
         "removed_set_identical_over_runs": all(set(r["removed"]) == set(last["removed"]) for r in runs),
     }
+    if "family_of" in truth:
+        out.update(dedup_truth.across_families(last["removed"], truth))
     if "step_seconds" in last:
         out["step_seconds"] = {k: round(median(r["step_seconds"][k] for r in runs), 3) for k in last["step_seconds"]}
     if "task_seconds" in last:
@@ -471,6 +476,11 @@ def markdown(report: dict) -> str:
                      f"{s['peak_pss_mb']:,.0f} | {s['peak_work_mb']:,.1f} / {s['work_mb_after']:,.1f} | "
                      f"{s['removed']:,} | {fmt(s['precision'])} | {fmt(levels.get('light', {}).get('recall'))} | "
                      f"{fmt(levels.get('heavy', {}).get('recall'))} |")
+    if report["set"] == "blind":
+        lines += ["", "Removals across families (a document removed as a copy of one it was not edited from) and, "
+                  "of them, those touching a template document (hard negatives and template siblings): "
+                  + "; ".join(f"{n} {s['removals_across_families']} / {s['template_documents_removed']}"
+                              for n, s in report["settings"].items()) + "."]
     lines += ["", f"Input: {next(iter(report['settings'].values()))['input_mb']:.1f} MB of Parquet. Recall: every "
               "edited variant of the level (whatever its Jaccard) whose pair ends with one kept document. Precision: "
               f"removals whose exact character 5-gram Jaccard with the document they name is >= {THRESHOLD}."]

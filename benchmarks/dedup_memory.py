@@ -87,7 +87,7 @@ def run(input_dir: Path, out: Path, budget: int, workers: int) -> dict:
 
 
 def markdown(report: dict) -> str:
-    lines = [f"# Dedup-only run on NSMC: memory per worker and disk (`benchmarks/dedup_memory.py`)", "",
+    lines = ["# Dedup-only run on NSMC: memory per worker and disk (`benchmarks/dedup_memory.py`)", "",
              f"{report['date']}, kopile {report['git']}, {report['machine']['nproc']} cores. exact_dedup then "
              f"minhash_dedup at their defaults but `memory_mb`; {report['runs'][0]['documents']:,} reviews in "
              f"{report['shards']} shards ({report['runs'][0]['input_mb']} MB Parquet).", "",

@@ -394,9 +394,22 @@ def blind(path: Path, n_shards: int = 8, work: Path = WORK) -> tuple[Path, dict]
     truth = {"set": "blind", "file": str(path), "shards": n_shards, "documents": len(records),
              "text_chars": sum(len(r["text"]) for r in records),
              "variants": sum(r["role"] == "variant" for r in records),
-             "negatives": sum(r["role"] == "negative" for r in records), "pairs": pairs}
+             "negatives": sum(r["role"] == "negative" for r in records), "pairs": pairs,
+             "family_of": {r["id"]: r["family"] for r in records},
+             # Documents that share a template with others and are not duplicates of them.
+             "template_ids": sorted(r["id"] for r in records if r["role"] == "negative" or r.get("template"))}
     marker.write_text(json.dumps(truth, ensure_ascii=False, indent=0), encoding="utf-8")
     return where / "shards", truth
+
+
+def across_families(removed: dict[str, str], truth: dict) -> dict:
+    """Blind set: removals whose two documents are not of one family (not an original and its
+    edits), and those of them that touch a template document (a hard negative, or a template
+    sibling in a natural pair): documents removed that are not edits of the one they name."""
+    family, templates = truth["family_of"], set(truth["template_ids"])
+    across = [(a, b) for a, b in removed.items() if family[a] != family[b]]
+    return {"removals_across_families": len(across),
+            "template_documents_removed": sum(1 for a, b in across if a in templates or b in templates)}
 
 
 def read_texts(shards: Path) -> dict[str, str]:

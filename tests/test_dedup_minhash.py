@@ -321,8 +321,9 @@ def test_a_threshold_outside_the_useful_range_is_warned_about(tmp_path):
 
 
 def test_a_borderline_estimate_is_decided_on_the_exact_shingle_sets(tmp_path):
-    """Two pairs estimated at 0.85: the one whose shingle sets are really 0.5 similar stays,
-    the one at 0.9 goes; an estimate above the borderline band is taken as it is."""
+    """Estimates within three standard deviations of the threshold (0.8 +- 0.075) are decided
+    exactly: a pair estimated at 0.85 but really 0.49 stays, one estimated at 0.78 but really
+    0.905 goes; an estimate above the band is taken as it is."""
     import pyarrow as pa
 
     from kopile.core import io
@@ -330,23 +331,27 @@ def test_a_borderline_estimate_is_decided_on_the_exact_shingle_sets(tmp_path):
     from kopile.pipeline.dedup.partitions import doc_numbers
 
     work = tmp_path / "work"
-    ids = ["x0", "x1", "x2", "x3", "x4", "x5"]
+    ids = [f"x{i}" for i in range(8)]
     writer = io.AtomicArrowWriter(tmp_path / "keys" / "s.parquet")
-    writer.write(pa.table({"id": ids, "length": [10] * 6}))
+    writer.write(pa.table({"id": ids, "length": [10] * 8}))
     writer.commit()
-    d = doc_numbers(0, np.arange(6))
+    d = doc_numbers(0, np.arange(8))
     io.write_table_atomic(work / "edges" / "0000.parquet", pa.table({
-        "a": pa.array([d[1], d[3], d[5]], pa.int64()), "b": pa.array([d[0], d[2], d[4]], pa.int64()),
-        "similarity": pa.array([0.85, 0.85, 0.97], pa.float32())}))
+        "a": pa.array([d[1], d[3], d[5], d[7]], pa.int64()), "b": pa.array([d[0], d[2], d[4], d[6]], pa.int64()),
+        "similarity": pa.array([0.85, 0.85, 0.97, 0.78], pa.float32())}))
     same = np.arange(100, dtype=np.uint32)
-    sets = [same, np.arange(34, 134, dtype=np.uint32),  # 66 of 134: 0.49
-            same, np.arange(5, 105, dtype=np.uint32)]   # 95 of 105: 0.905
-    io.write_npz_atomic(work / "shingles" / "s.parquet.npz", rows=np.arange(4),
+    near = np.arange(5, 105, dtype=np.uint32)  # 95 of 105: 0.905
+    sets = [same, np.arange(34, 134, dtype=np.uint32), same, near, None, None, same, near]  # 66 of 134: 0.49
+    rows = [i for i, x in enumerate(sets) if x is not None]
+    sets = [x for x in sets if x is not None]
+    io.write_npz_atomic(work / "shingles" / "s.parquet.npz", rows=np.array(rows),
                         offsets=np.cumsum([0] + [len(x) for x in sets]), values=np.concatenate(sets))
-    rows = lsh.borderline_rows(str(work), lsh.borderline(0.8, 256))  # 0.8 + 3 x 0.025
-    assert {k: v.tolist() for k, v in rows.items()} == {0: [0, 1, 2, 3]}
+    lower, upper = lsh.borderline(0.8, 256)
+    assert round(lower, 3) == 0.725 and round(upper, 3) == 0.875
+    found = lsh.borderline_rows(str(work), upper)
+    assert {k: v.tolist() for k, v in found.items()} == {0: rows}
     decided = lsh.cluster(str(work), [("s.parquet", tmp_path / "keys" / "s.parquet")], "first", 0.8,
-                          lsh.borderline(0.8, 256))["s.parquet"]
-    assert decided.column("row").to_pylist() == [3, 5]
-    assert decided.column("duplicate_of").to_pylist() == ["x2", "x4"]
-    assert decided.column("minhash_similarity").to_pylist() == [0.9048, 0.97]
+                          upper)["s.parquet"]
+    assert decided.column("row").to_pylist() == [3, 5, 7]
+    assert decided.column("duplicate_of").to_pylist() == ["x2", "x4", "x6"]
+    assert decided.column("minhash_similarity").to_pylist() == [0.9048, 0.97, 0.9048]

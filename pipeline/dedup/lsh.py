@@ -11,7 +11,7 @@ that a killed run resumes where it stopped:
    candidate pairs, verified on their signatures, written with their estimated similarity to
    `edges/PPPP.parquet`.
 4. `shingle_shard` (a task per shard): the exact shingle sets of the documents with an edge
-   whose estimate lies within three standard deviations above the threshold, so that `cluster`
+   whose estimate lies within three standard deviations of the threshold, so that `cluster`
    decides those on their exact Jaccard similarity, not on an estimate that may be off.
 5. `cluster` (the driver): documents in keep order, each removed as a duplicate of the most
    similar kept document it has a verified edge to, or kept.
@@ -115,7 +115,8 @@ def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int, threshold: float,
                     verify: str, memory_mb: int) -> None:
-    """Verified edges (a, b, similarity) between documents sharing a bucket, a > b."""
+    """Verified edges (a, b, similarity) between documents sharing a bucket, a > b: those whose
+    estimate reaches the lower end of the borderline band (`cluster` checks the band exactly)."""
     work = Path(work)
     out = work / "edges" / f"{p:04d}.parquet"
     if out.is_file():
@@ -141,7 +142,7 @@ def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int
     step = verify_chunk(num_perm, memory_mb)
     for i in range(0, len(a), step):
         sims[i:i + step] = similarity(store.get(a[i:i + step]), store.get(b[i:i + step]))
-    keep = sims >= threshold if verify == "signature" else np.ones(len(a), dtype=bool)
+    keep = sims >= borderline(threshold, num_perm)[0] if verify == "signature" else np.ones(len(a), dtype=bool)
     io.write_table_atomic(out, pa.table({"a": pa.array(a[keep], pa.int64()), "b": pa.array(b[keep], pa.int64()),
                                          "similarity": pa.array(sims[keep], pa.float32())}))
 
@@ -179,10 +180,12 @@ def _leader_pairs(doc, starts, sizes, store: SignatureStore, threshold: float):
     return np.concatenate(a), np.concatenate(b)
 
 
-def borderline(threshold: float, num_perm: int) -> float:
-    """Estimates below this are checked exactly: three standard deviations of the estimate
-    (binomial over the permutations) above the threshold."""
-    return threshold + 3 * float(np.sqrt(threshold * (1 - threshold) / num_perm))
+def borderline(threshold: float, num_perm: int) -> tuple[float, float]:
+    """The estimates that are checked exactly: within three standard deviations of the estimate
+    (binomial over the permutations) of the threshold, on either side. Below the band a pair is
+    dropped, above it a pair is taken on its estimate."""
+    sd = 3 * float(np.sqrt(threshold * (1 - threshold) / num_perm))
+    return threshold - sd, threshold + sd
 
 
 def read_edges(work: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

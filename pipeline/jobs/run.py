@@ -10,6 +10,7 @@ made again whenever the set of shards that reaches it changes.
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,7 +174,7 @@ class Runner:
     def _run_stage(self, job: StageJob, shards: list[Shard], renames: dict[str, Path], executor):
         extra = {s.name: {"renames": str(renames[s.name])} if job.index == 0 and s.name in renames else {}
                  for s in shards}
-        work = None
+        work, started = None, time.perf_counter()
         if shards and issubclass(stage_class(job.spec.name), GlobalStage):
             decision_id = io.digest({"stage": job.fingerprint, "shards": [(s.name, s.input_id) for s in shards]})
             work = job.directory / "_work" / decision_id
@@ -195,6 +196,8 @@ class Runner:
         ok = [Shard(name, str(job.directory / "kept" / name), e["kept_digest"]) for name, e in outcome.entries.items()
               if e["status"] == "ok"]
         figures = job.summarize(outcome)
+        # A global stage's time includes its decision (keys, grouping), not only the split.
+        figures["wall_seconds"] = round(time.perf_counter() - started, 3)
         return figures, ok, outcome.errors
 
     def _applied(self, job: StageJob, shards: list[Shard], extra: dict) -> bool:

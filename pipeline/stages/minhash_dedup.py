@@ -19,14 +19,14 @@ class MinhashParams(BaseModel):
     """threshold: the Jaccard similarity of shingle sets above which two documents are near
     duplicates; it sets the bands x rows split, with the false positive/negative weights.
     Candidates are verified, so a false positive of the banding costs a comparison and a
-    false negative costs recall: hence 0.1/0.9, and 256 permutations, whose estimate
+    false negative costs recall: hence 0.05/0.95, and 256 permutations, whose estimate
     (standard deviation 0.029 at 0.7) leaves fewer pairs to check exactly than 128's.
     shingle: `char` n-grams (the default: one edited syllable changes a whole eojeol, so word
     shingles miss most Korean near duplicates), `word` (eojeol) or `morpheme` (Kiwi) n-grams.
-    verify: `signature` drops candidate pairs whose signatures agree on less than `threshold`
-    of their values, and decides those whose estimate is within three standard deviations
-    above it on their exact shingle sets; `none` keeps every pair that shares a bucket
-    (datatrove's behaviour).
+    verify: `signature` keeps candidate pairs whose signatures agree on at least `threshold`
+    of their values, deciding those whose estimate is within three standard deviations of it
+    on their exact shingle sets; `none` keeps every pair that shares a bucket (datatrove's
+    behaviour).
     keep: which document of a group of near duplicates stays, the `first` (shard order, then
     row) or the `longest`; every other one is removed only if its similarity to a kept one
     reaches the threshold. memory_mb: what one grouping task may hold; the band buckets are
@@ -42,8 +42,8 @@ class MinhashParams(BaseModel):
     lowercase: Annotated[bool, Field(strict=True)] = True
     punctuation: Annotated[bool, Field(strict=True)] = False
     digits: Annotated[bool, Field(strict=True)] = False
-    false_positive_weight: Annotated[float, Field(ge=0, strict=True)] = 0.1
-    false_negative_weight: Annotated[float, Field(ge=0, strict=True)] = 0.9
+    false_positive_weight: Annotated[float, Field(ge=0, strict=True)] = 0.05
+    false_negative_weight: Annotated[float, Field(ge=0, strict=True)] = 0.95
     verify: Literal["signature", "none"] = "signature"
     keep: Literal["first", "longest"] = "first"
     memory_mb: Annotated[int, Field(ge=64, strict=True)] = 1024
@@ -97,7 +97,7 @@ class MinhashDedupStage(GlobalStage):
                                        for part in range(partitions)], memory_mb=p.memory_mb)
         if p.verify == "none":
             return lsh.cluster(str(work), key_files, p.keep)
-        upper = lsh.borderline(p.threshold, p.num_perm)
+        _, upper = lsh.borderline(p.threshold, p.num_perm)
         rows = lsh.borderline_rows(str(work), upper)
         parallel(lsh.shingle_shard, [(str(work), name, str(sources[name]), self.text_column, rows[i], self.hasher)
                                      for i, (name, _) in enumerate(key_files) if i in rows])
