@@ -261,11 +261,12 @@ class TreeMemory(threading.Thread):
         while not self.done.is_set():
             tree = descendants(self.pid)
             self.peak_processes = max(self.peak_processes, len(tree))
-            sizes = {pid: rss_pages(pid) * page_kb for pid in tree}
-            self.peak_rss = max(self.peak_rss, sum(sizes.values()))
-            for pid, kb in sizes.items():
-                role, peak = self.peak_by_process.get(pid) or (process_role(pid, self.pid), 0)
-                self.peak_by_process[pid] = (role, max(peak, kb))
+            pages = {pid: rss_pages(pid) for pid in tree}
+            self.peak_rss = max(self.peak_rss, sum(p[0] for p in pages.values()) * page_kb)
+            for pid, (resident, shared) in pages.items():
+                role, peak, anon = self.peak_by_process.get(pid) or (process_role(pid, self.pid), 0, 0)
+                self.peak_by_process[pid] = (role, max(peak, resident * page_kb),
+                                             max(anon, (resident - shared) * page_kb))
             if polls % self.pss_every == 0:
                 self.peak_pss = max(self.peak_pss, sum(pss_kb(pid) for pid in tree))
                 if self.work is not None:
@@ -273,8 +274,11 @@ class TreeMemory(threading.Thread):
             polls += 1
             self.done.wait(self.interval)
 
-    def peak_worker_kb(self) -> int:
-        return max((kb for role, kb in self.peak_by_process.values() if role == "worker"), default=0)
+    def peak_worker_kb(self, anonymous: bool = False) -> int:
+        """The largest peak RSS of one worker; `anonymous`: without file-backed pages (memory-
+        mapped signature files, libraries), which the kernel can drop and read again."""
+        return max((anon if anonymous else kb for role, kb, anon in self.peak_by_process.values()
+                    if role == "worker"), default=0)
 
 
 RAY_AGENTS = ("ray::DashboardAgent", "ray::RuntimeEnvAgent")
@@ -326,11 +330,13 @@ def descendants(root: int) -> list[int]:
     return tree
 
 
-def rss_pages(pid: int) -> int:
+def rss_pages(pid: int) -> tuple[int, int]:
+    """Resident pages, and those of them backed by files or shared memory."""
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        fields = Path(f"/proc/{pid}/statm").read_text().split()
+        return int(fields[1]), int(fields[2])
     except (OSError, ValueError, IndexError):
-        return 0
+        return 0, 0
 
 
 def pss_kb(pid: int) -> int:
@@ -369,6 +375,7 @@ def run_child(kind: str, shards: Path, out: Path, extra: list[str]) -> dict:
     result.update({"process_seconds": seconds, "peak_rss_mb": round(poller.peak_rss / 1024, 1),
                    "peak_pss_mb": round(poller.peak_pss / 1024, 1), "peak_processes": poller.peak_processes,
                    "peak_worker_rss_mb": round(poller.peak_worker_kb() / 1024, 1),
+                   "peak_worker_anon_mb": round(poller.peak_worker_kb(anonymous=True) / 1024, 1),
                    "peak_work_bytes": poller.peak_work_bytes, "work_bytes_after": work_bytes(out),
                    "input_bytes": sum(p.stat().st_size for p in shards.glob("*.parquet"))})
     if before and after and after[1] > before[1]:

@@ -70,17 +70,18 @@ def run(input_dir: Path, out: Path, budget: int, workers: int) -> dict:
         sys.exit(f"kopile run failed:\n{output[-3000:]}")
     summary = json.loads((out / "run.json").read_text())
     stages = {s["stage"]: s for s in summary["stages"]}
-    workers_mb = sorted((round(kb / 1024, 1) for role, kb in poller.peak_by_process.values() if role == "worker"),
-                        reverse=True)
+    workers_mb = sorted((round(kb / 1024, 1) for role, kb, _ in poller.peak_by_process.values()
+                         if role == "worker"), reverse=True)
     return {
         "memory_mb": budget, "workers": workers, "seconds": round(time.perf_counter() - started, 1),
         "documents": stages["exact_dedup"]["rows_in"], "exact_removed": stages["exact_dedup"]["removed"],
         "near_removed": stages["minhash_dedup"]["removed"],
         "minhash_wall_seconds": stages["minhash_dedup"]["wall_seconds"],
         "peak_worker_rss_mb": workers_mb[0] if workers_mb else 0, "worker_peaks_mb": workers_mb[:8],
+        "peak_worker_anon_mb": round(poller.peak_worker_kb(anonymous=True) / 1024, 1),
         "peak_tree_rss_mb": round(poller.peak_rss / 1024, 1),
-        "driver_peak_rss_mb": round(max((kb for role, kb in poller.peak_by_process.values() if role == "driver"),
-                                        default=0) / 1024, 1),
+        "driver_peak_rss_mb": round(max((kb for role, kb, _ in poller.peak_by_process.values()
+                                         if role == "driver"), default=0) / 1024, 1),
         "peak_work_mb": round(poller.peak_work_bytes / 2**20, 1), "work_mb_after": round(work_bytes(out) / 2**20, 1),
         "input_mb": round(sum(p.stat().st_size for p in input_dir.glob("*.parquet")) / 2**20, 1),
     }
@@ -91,10 +92,12 @@ def markdown(report: dict) -> str:
              f"{report['date']}, kopile {report['git']}, {report['machine']['nproc']} cores. exact_dedup then "
              f"minhash_dedup at their defaults but `memory_mb`; {report['runs'][0]['documents']:,} reviews in "
              f"{report['shards']} shards ({report['runs'][0]['input_mb']} MB Parquet).", "",
-             "| memory_mb | seconds | near dups removed | peak RSS of one worker MB | tree peak MB | driver MB "
-             "| `_work` peak MB | `_work` after MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| memory_mb | seconds | near dups removed | peak RSS of one worker MB | of it anonymous MB "
+             "| tree peak MB | driver MB | `_work` peak MB | `_work` after MB |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in report["runs"]:
         lines.append(f"| {r['memory_mb']} | {r['seconds']} | {r['near_removed']:,} | {r['peak_worker_rss_mb']} | "
+                     f"{r['peak_worker_anon_mb']} | "
                      f"{r['peak_tree_rss_mb']} | {r['driver_peak_rss_mb']} | {r['peak_work_mb']} | "
                      f"{r['work_mb_after']} |")
     return "\n".join(lines) + "\n"

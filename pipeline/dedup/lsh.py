@@ -82,29 +82,25 @@ def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm:
 
 
 class SignatureStore:
-    """Signatures of any documents, taken from the memory-mapped keys files of their shards."""
+    """Signatures of any documents, taken from the memory-mapped keys files of their shards.
+    Each call maps the files it needs and lets them go: pages it touched leave the process with
+    the mapping, so a task's memory follows the signatures it asked for, not the whole corpus."""
 
     def __init__(self, keys_paths: dict[int, str], num_perm: int):
         self.paths, self.num_perm = keys_paths, num_perm
-        self._chunks: dict[int, tuple[list[np.ndarray], np.ndarray]] = {}
-
-    def _shard(self, shard: int):
-        if shard not in self._chunks:
-            column = io.read_arrow(self.paths[shard], ["signature"]).column("signature")
-            views = [signature_matrix(pa.chunked_array([c]), self.num_perm) for c in column.chunks]
-            self._chunks[shard] = (views, np.cumsum([0] + [len(v) for v in views]))
-        return self._chunks[shard]
 
     def get(self, docs: np.ndarray) -> np.ndarray:
         out = np.empty((len(docs), self.num_perm), dtype=np.uint32)
         shards, rows = parts.shard_and_row(np.asarray(docs, dtype=np.int64))
         for shard in np.unique(shards):
-            views, starts = self._shard(int(shard))
+            column = io.read_arrow(self.paths[int(shard)], ["signature"]).column("signature")
+            starts = np.cumsum([0] + [len(c) for c in column.chunks])
             sel = np.flatnonzero(shards == shard)
             chunk = np.searchsorted(starts, rows[sel], side="right") - 1
             for c in np.unique(chunk):
                 here = sel[chunk == c]
-                out[here] = views[c][rows[here] - starts[c]]
+                view = signature_matrix(pa.chunked_array([column.chunk(int(c))]), self.num_perm)
+                out[here] = view[rows[here] - starts[c]]
         return out
 
 
@@ -131,20 +127,37 @@ def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int
     del band, bucket
     sizes = np.diff(np.append(starts, len(doc)))
     store = SignatureStore(keys_paths, num_perm)
-    a, b = _small_bucket_pairs(doc, starts, sizes)
+    lower = borderline(threshold, num_perm)[0] if verify == "signature" else -1.0
+    step = verify_chunk(num_perm, memory_mb)
+    edges = []
+    small = (sizes > 1) & (sizes <= ALL_PAIRS_BUCKET)
+    # Buckets in chunks of at most `step` pairs, so that the pairs drawn from buckets of near-
+    # identical documents (up to 120 for 16 members) never outgrow the budget.
+    pairs_of = np.where(small, sizes * (sizes - 1) // 2, 0)
+    chunk_of = np.cumsum(pairs_of) // step
+    for c in np.unique(chunk_of[small]):
+        sel = small & (chunk_of == c)
+        edges.append(_verified(*_small_bucket_pairs(doc, starts[sel], sizes[sel]), store, lower))
     big = sizes > ALL_PAIRS_BUCKET
-    la, lb = _leader_pairs(doc, starts[big], sizes[big], store, threshold)
-    a, b = np.concatenate([a, la]), np.concatenate([b, lb])
-    if len(a):  # a pair shares buckets in many bands: verify it once
+    x, y = _leader_pairs(doc, starts[big], sizes[big], store, threshold)
+    edges += [_verified(x[i:i + step], y[i:i + step], store, lower) for i in range(0, len(x), step)]
+    a, b, sims = (np.concatenate([e[k] for e in edges]) if edges else np.zeros(0, t)
+                  for k, t in ((0, np.int64), (1, np.int64), (2, np.float32)))
+    # A pair shares buckets in several bands, and chunks: one edge each.
+    _, first = np.unique(np.stack([a, b], axis=1), axis=0, return_index=True) if len(a) else (None, [])
+    a, b, sims = a[first], b[first], sims[first]
+    io.write_table_atomic(out, pa.table({"a": pa.array(a, pa.int64()), "b": pa.array(b, pa.int64()),
+                                         "similarity": pa.array(sims, pa.float32())}))
+
+
+def _verified(a, b, store: SignatureStore, lower: float):
+    """The distinct pairs among (a, b) whose estimated similarity reaches `lower`, with it."""
+    if len(a):
         pairs = np.unique(np.stack([a, b], axis=1), axis=0)
         a, b = pairs[:, 0], pairs[:, 1]
-    sims = np.empty(len(a), dtype=np.float32)
-    step = verify_chunk(num_perm, memory_mb)
-    for i in range(0, len(a), step):
-        sims[i:i + step] = similarity(store.get(a[i:i + step]), store.get(b[i:i + step]))
-    keep = sims >= borderline(threshold, num_perm)[0] if verify == "signature" else np.ones(len(a), dtype=bool)
-    io.write_table_atomic(out, pa.table({"a": pa.array(a[keep], pa.int64()), "b": pa.array(b[keep], pa.int64()),
-                                         "similarity": pa.array(sims[keep], pa.float32())}))
+    sims = similarity(store.get(a), store.get(b)).astype(np.float32)
+    keep = sims >= lower
+    return a[keep], b[keep], sims[keep]
 
 
 def _small_bucket_pairs(doc, starts, sizes):
