@@ -183,6 +183,9 @@ def test_near_duplicates_across_shards_are_removed_and_the_rest_kept(ray_session
     assert set(removed.column("reason").to_pylist()) == {"near_duplicate"}
     sims = removed.column("minhash_similarity").to_pylist()
     assert min(sims) >= 0.7 and set(removed.column("minhash_cluster_size").to_pylist()) == {2}
+    # Every removal names a kept document that is really within the threshold.
+    for doc_id, kept_id in pairs.items():
+        assert exact_jaccard(texts[doc_id], texts[kept_id]) >= 0.7, (doc_id, kept_id)
 
 
 def test_keep_longest_keeps_the_longer_of_each_pair(ray_session, corpus, tmp_path):
@@ -355,3 +358,25 @@ def test_a_borderline_estimate_is_decided_on_the_exact_shingle_sets(tmp_path):
     assert decided.column("row").to_pylist() == [3, 5, 7]
     assert decided.column("duplicate_of").to_pylist() == ["x2", "x4", "x6"]
     assert decided.column("minhash_similarity").to_pylist() == [0.9048, 0.97, 0.9048]
+
+
+def test_a_chain_across_shards_keeps_its_far_end(ray_session, tmp_path):
+    """A ~ B and B ~ C at about 0.78, A and C at about 0.6: B goes as a copy of A, C stays
+    (connected components would remove C as a copy of A, which it is not)."""
+    rng = random.Random(7)
+    a = "".join(chr(0xAC00 + rng.randrange(2000)) for _ in range(1000))
+
+    def edit(text: str, positions: range) -> str:
+        chars = list(text)
+        for i in positions:
+            chars[i] = chr(0xD000 + i % 500)  # syllables that never occur in `a`
+        return "".join(chars)
+
+    b = edit(a, range(10, 1000, 41))   # 24 scattered syllables
+    c = edit(b, range(30, 1000, 41))   # 24 others
+    assert 0.75 < exact_jaccard(a, b) < 0.8 and 0.75 < exact_jaccard(b, c) < 0.8 and exact_jaccard(a, c) < 0.65
+    for name, text in (("s0", a), ("s1", b), ("s2", c)):
+        write_shard(tmp_path / "in" / f"{name}.parquet", [text, f"{name} 다른 문서 하나"], id=[name[1], f"x{name}"])
+    _run(tmp_path / "in", tmp_path / "out")
+    removed = read_dir(tmp_path / "out" / "01_minhash_dedup" / "removed")
+    assert dict(zip(removed.column("id").to_pylist(), removed.column("duplicate_of").to_pylist())) == {"1": "0"}
