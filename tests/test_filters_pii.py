@@ -77,6 +77,12 @@ def found(scrubber, text):
     ("주민등록번호: 900101 - 1234568", [("rrn", "900101 - 1234568")]),
     # Driver licences with the region's name.
     ("운전면허 서울 12-345678-90", [("driver_license", "서울 12-345678-90")]),
+    # Casual Korean typed without spaces: the value starts right after Hangul.
+    ("면허번호는서울12-345678-90입니다", [("driver_license", "서울12-345678-90")]),
+    ("메일은minsu.kim@naver.com으로보내줘", [("email", "minsu.kim@naver.com")]),
+    ("메일minsu.kim＠naver.com로", [("email", "minsu.kim＠naver.com")]),
+    ("서버주소는fe80::1ff:fe23:4567:890a입니다", [("ip", "fe80::1ff:fe23:4567:890a")]),
+    ("IPv6주소2001:0db8:85a3:0000:0000:8a2e:0370:7334확인", [("ip", "2001:0db8:85a3:0000:0000:8a2e:0370:7334")]),
     ("면허번호 강원 23-123456-78입니다", [("driver_license", "강원 23-123456-78")]),
     # Passports: every type letter and the 2021 format.
     ("여권번호 M123A4567", [("passport", "M123A4567")]),

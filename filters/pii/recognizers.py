@@ -112,9 +112,9 @@ class EmailRecognizer(_Recognizer):
     ENTITY = "email"
     # The top-level domain is ASCII letters only, so `com으로` ends the match at `com`.
     PATTERNS = [
-        Pattern("email", r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*[@＠]"
+        Pattern("email", r"(?<![A-Za-z0-9_.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*[@＠]"
                          r"(?:" + _LABEL + r"\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])", 0.5),
-        Pattern("email obfuscated", r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*" + _AT + r"(?:" + _LABEL + _DOT
+        Pattern("email obfuscated", r"(?<![A-Za-z0-9_.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*" + _AT + r"(?:" + _LABEL + _DOT
                 + r")+[A-Za-z]{2,24}(?![A-Za-z0-9-])", 0.5),
     ]
 
@@ -182,9 +182,9 @@ class IpRecognizer(_Recognizer):
         Pattern("ipv4", r"(?<![\d.])(?=[\d.]*\d\d)(?:(?:" + _OCTET + r"|\d)\.){3}(?:" + _OCTET + r"|\d)(?![\d.]*\d)", 0.6),
         Pattern("ipv4 short", r"(?<![\d.])\d\.\d\.\d\.\d(?![\d.]*\d)", 0.05),
         # Full IPv6 with at least four groups: presidio's own fires on the `::` of emoticons.
-        Pattern("ipv6", r"(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){3,7}[0-9A-Fa-f]{1,4}(?![:0-9A-Za-z])", 0.6),
+        Pattern("ipv6", r"(?<![:A-Za-z0-9_])(?:[0-9A-Fa-f]{1,4}:){3,7}[0-9A-Fa-f]{1,4}(?![:0-9A-Za-z])", 0.6),
         # Compressed: 2001:db8::1, fe80::1ff:fe23:4567:890a; ::1 alone needs context.
-        Pattern("ipv6 compressed", r"(?<![:\w])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::"
+        Pattern("ipv6 compressed", r"(?<![:A-Za-z0-9_])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::"
                 r"(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?(?![:0-9A-Za-z])", 0.6),
     ]
     # A dotted number after one of these is a version or build, not an address (버전 1.4.13.34).
@@ -278,7 +278,7 @@ class DriverLicenseRecognizer(KrDriverLicenseRecognizer):
 
     KOPILE_PATTERNS = [
         Pattern("licence", r"(?<!\d)\d{2}[- ]?\d{2}[- ]?\d{6}[- ]?\d{2}(?!\d)", 0.1),
-        Pattern("licence region name", r"(?<![가-힣])(?:" + "|".join(_REGIONS) + r")\s?\d{2}[- ]?\d{6}[- ]?\d{2}(?!\d)",
+        Pattern("licence region name", r"(?:" + "|".join(_REGIONS) + r")\s?\d{2}[- ]?\d{6}[- ]?\d{2}(?!\d)",
                 0.5),
     ]
 
