@@ -203,31 +203,13 @@ def write_table_atomic(path: Path, table: pa.Table) -> None:
 
 
 def write_npz_atomic(path: Path, **arrays) -> None:
+    from io import BytesIO
+
     import numpy as np
 
-    tmp = tmp_path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(path, e) from None
-
-
-def write_npy_atomic(path: Path, array) -> None:
-    import numpy as np
-
-    tmp = tmp_path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            np.save(f, array)
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(path, e) from None
+    buffer = BytesIO()
+    np.savez(buffer, **arrays)
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def file_digest(path: Path) -> str:

@@ -351,9 +351,10 @@ def test_a_borderline_estimate_is_decided_on_the_exact_shingle_sets(tmp_path):
                         offsets=np.cumsum([0] + [len(x) for x in sets]), values=np.concatenate(sets))
     lower, upper = lsh.borderline(0.8, 256)
     assert round(lower, 3) == 0.725 and round(upper, 3) == 0.875
-    found = lsh.borderline_rows(str(work), upper)
+    edges = lsh.read_edges(work)
+    found = lsh.borderline_rows(edges, upper)
     assert {k: v.tolist() for k, v in found.items()} == {0: rows}
-    decided = lsh.cluster(str(work), [("s.parquet", tmp_path / "keys" / "s.parquet")], "first", 0.8,
+    decided = lsh.cluster(str(work), [("s.parquet", tmp_path / "keys" / "s.parquet")], "first", edges, 0.8,
                           upper)["s.parquet"]
     assert decided.column("row").to_pylist() == [3, 5, 7]
     assert decided.column("duplicate_of").to_pylist() == ["x2", "x4", "x6"]

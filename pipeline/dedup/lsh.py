@@ -210,9 +210,9 @@ def read_edges(work: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             edges.column("similarity").to_numpy().astype(np.float32))
 
 
-def borderline_rows(work: str, upper: float) -> dict[int, np.ndarray]:
+def borderline_rows(edges: tuple[np.ndarray, np.ndarray, np.ndarray], upper: float) -> dict[int, np.ndarray]:
     """Per shard index, the rows of the documents that have an edge estimated below `upper`."""
-    a, b, sim = read_edges(Path(work))
+    a, b, sim = edges
     near = sim < upper
     docs = np.unique(np.concatenate([a[near], b[near]]))
     shards, rows = parts.shard_and_row(docs)
@@ -288,14 +288,15 @@ def representatives(nodes: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.n
     return nodes[rep], rep_sim
 
 
-def cluster(work: str, keys: list[tuple[str, Path]], keep: str, threshold: float | None = None,
-            upper: float = 0.0) -> dict[str, pa.Table]:
+def cluster(work: str, keys: list[tuple[str, Path]], keep: str, edges: tuple[np.ndarray, np.ndarray, np.ndarray],
+            threshold: float | None = None, upper: float = 0.0) -> dict[str, pa.Table]:
     """Per shard, the rows to remove: the id of the kept document each duplicates, their
     similarity (exact where the estimate was below `upper`, estimated above), and the size of
-    the group of documents removed as duplicates of it plus itself. With a `threshold`, edges
-    whose exact similarity falls below it are dropped. Memory follows the documents with edges."""
+    the group of documents removed as duplicates of it plus itself. `edges` are `read_edges`'s;
+    with a `threshold`, those whose exact similarity falls below it are dropped. Memory follows
+    the documents with edges."""
     work = Path(work)
-    a, b, sim = read_edges(work)
+    a, b, sim = edges[0], edges[1], edges[2].copy()  # the exact similarities replace estimates
     if threshold is not None:
         near = np.flatnonzero(sim < upper)
         sim[near] = exact_similarity(work, {i: name for i, (name, _) in enumerate(keys)}, a[near], b[near])

@@ -95,10 +95,11 @@ class MinhashDedupStage(GlobalStage):
         keys = {i: str(path) for i, (_, path) in enumerate(key_files)}
         parallel(lsh.group_partition, [(str(work), part, keys, p.num_perm, p.threshold, p.verify, p.memory_mb)
                                        for part in range(partitions)], memory_mb=p.memory_mb)
+        edges = lsh.read_edges(work)
         if p.verify == "none":
-            return lsh.cluster(str(work), key_files, p.keep)
+            return lsh.cluster(str(work), key_files, p.keep, edges)
         _, upper = lsh.borderline(p.threshold, p.num_perm)
-        rows = lsh.borderline_rows(str(work), upper)
+        rows = lsh.borderline_rows(edges, upper)
         parallel(lsh.shingle_shard, [(str(work), name, str(sources[name]), self.text_column, rows[i], self.hasher)
                                      for i, (name, _) in enumerate(key_files) if i in rows])
-        return lsh.cluster(str(work), key_files, p.keep, p.threshold, upper)
+        return lsh.cluster(str(work), key_files, p.keep, edges, p.threshold, upper)
