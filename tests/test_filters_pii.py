@@ -317,3 +317,16 @@ def test_stage_outputs_and_logs_never_hold_matched_values(ray_session, tmp_path,
     assert removed.column("reason").to_pylist() == ["pii_dense"]
     table = pa.concat_tables([kept, removed.drop(["reason"])], promote_options="default")
     assert sorted(table.column("pii_count").to_pylist()) == [0, 3, 3]
+
+
+def test_offline_engine_keywords_match_spacy_lexeme_attributes():
+    """The engine answers presidio's stop-word and punctuation questions without the
+    vocabulary; the answers must be the ones spaCy's blank pipeline would give."""
+    import spacy
+
+    from kopile.filters.pii.engine import offline_nlp_engine
+
+    engine, blank = offline_nlp_engine(), spacy.blank("xx")
+    for word in ["연락처", "전화", ".", "…", "·", "(", "-", "@", "010", "the", "a", "는", "—", "!!"]:
+        assert engine.is_stopword(word, "ko") == blank.vocab[word].is_stop
+        assert engine.is_punct(word, "ko") == blank.vocab[word].is_punct

@@ -163,7 +163,9 @@ def _patterns() -> dict:
                             r"(?P<name>" + _SURNAME + r"[가-힣]{1,2})(?=" + _PARTICLE + r"?(?![가-힣]))"),
         "given": re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2})(?:아|야|이가|이는|이랑|이도|이를|이한테|이에게|이의|이야)"
                             r"(?=[\s,.!?~)]|$)"),
-        "roman": re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]{0,9}(?:-[A-Za-z]{1,6})?(?:,?\s[A-Z][A-Za-z]{0,9}"
+        # The look-behind after the first letter: a pattern that starts with one makes re try
+        # every position of the text.
+        "roman": re.compile(r"[A-Z](?<![A-Za-z].)[A-Za-z]{0,9}(?:-[A-Za-z]{1,6})?(?:,?\s[A-Z][A-Za-z]{0,9}"
                             r"(?:-[A-Za-z]{1,6})?){1,2}(?![A-Za-z])"),
         "roman_syllables": re.compile(r"(?:" + roman_syllable + r")(?:-?(?:" + roman_syllable + r"))?", re.IGNORECASE),
     }

@@ -345,7 +345,8 @@ def not_personal(text: str, start: int, end: int) -> bool:
 # and how many characters around them to hand to presidio: enough for the entity itself and
 # for its context words (presidio looks five tokens back and three ahead).
 CANDIDATES = {
-    "number": (re.compile(r"\d{2,}[-. )]?\d{3,}|[A-Za-z]\d{3}[A-Za-z]\d{4}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"),
+    # One leading digit for both digit branches: re tries each branch at every digit otherwise.
+    "number": (re.compile(r"\d(?:\d+[-. )]?\d{3,}|\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3})|[A-Za-z]\d{3}[A-Za-z]\d{4}"),
                ("phone", "rrn", "frn", "passport", "driver_license", "business_number", "card", "account", "ip"), 32),
     # Each branch starts with a character that is rare in Korean text, so the scan is fast.
     "email": (re.compile(r"[@＠]|골뱅이|(?:at|AT)(?<=[\s(\[{<](?:at|AT))(?=\s?[\s)\]}>])"), ("email",), 72),
