@@ -58,8 +58,13 @@ LABELS = ("성명", "이름", "성함", "접수자", "신고인", "의뢰인", "
           "발표자", "수상자", "당첨자", "작곡", "작사", "편곡", "그림", "번역")
 # A particle, copula or ending that may follow a bare name (김철수랑, 박지영입니다, 민수야),
 # and 는, 도 or 만 after it (님께는, 에게도).
-PARTICLE = (r"(?:(?:이랑|랑|이가|이는|이를|이도|이의|이와|이에게|에게|한테|께서|께|하고|과|와|이|가|은|는|을|를|의|도|만|"
-            r"입니다|이에요|예요|이고|이며|이다|이었|였|이라고|라고|이란|란|아|야|씨|님)(?:는|도|만)?)")
+_PARTICLES = ("이랑|랑|이가|이는|이를|이도|이의|이와|이에게|에게서|에게|한테서|한테|께서|께|하고|과|와|이|가|은|는|을|를|의|도|만|"
+              "입니다|이에요|예요|이고|이며|이다|이었|였|이라고|라고|이란|란|아|야|씨|님")
+PARTICLE = r"(?:(?:" + _PARTICLES + r")(?:는|도|만)?)"
+# After a title, more: 과의 ends too many words to follow a bare name (연구결과의), not a
+# title (박 기자와의). (로 and 으로 not even there: 조식을 장군으로, 최연소 대통령으로.)
+TITLE_PARTICLE = (r"(?:(?:과의|와의|이라는|라는|이라며|라며|이자|이면서|" + _PARTICLES
+                  + r")(?:는|도|만)?)")
 
 # Romanized surnames; those that are also common English words count only in capitals or
 # before a hyphenated given name (KIM, SO JI-SUB: yes; "So Young" in English prose: no).
@@ -136,7 +141,11 @@ _FOREIGN_NOT_ALONE = frozenset("소피아 빅토리아 조지 루이스 샬럿 �
 # Words that stand between a foreign name and its title: 트럼프 전 대통령, 블링컨 미국 국무장관.
 _TITLE_MODIFIERS = frozenset("전 현 신임 당시 前 美 英 佛 獨 中 日 露 미국 영국 프랑스 독일 중국 일본 러시아 캐나다 호주 "
                              "이탈리아 스페인 인도 브라질 멕시코 우크라이나 이스라엘 이란 튀르키예 터키 유엔 북한 대만 베트남 "
-                             "필리핀 태국 인도네시아 사우디 이집트 유럽연합 EU UN 백악관 국무부 국방부 테슬라 애플 구글".split())
+                             "필리핀 태국 인도네시아 사우디 이집트 유럽연합 EU UN 백악관 국무부 국방부 테슬라 애플 구글 잉글랜드 스코틀랜드 "
+                             "웨일스 아일랜드 네덜란드 폴란드 핀란드 뉴질랜드 그리스 스위스 오스트리아 벨기에 스웨덴 덴마크 "
+                             "노르웨이 포르투갈 헝가리 체코 루마니아 불가리아 세르비아 크로아티아 아르헨티나 칠레 페루 쿠바 "
+                             "이라크 시리아 요르단 레바논 카타르 파키스탄 몽골 싱가포르 말레이시아 미얀마 캄보디아 라오스 "
+                             "케냐 나이지리아 에티오피아 모로코 알제리 튀니지 리비아 로마 프로이센 오스만".split())
 # An organisation or office before a title ends in one of these (민주당 의원, 서울대 교수,
 # 경찰청 대변인), and so do systems, diseases, counties and workplaces that real text puts where
 # a name could stand (상한제, 조현병, 단양군, 사업장, 위원회); Korean given names seldom do.
@@ -176,8 +185,10 @@ def _patterns() -> dict:
     roman_syllable = (r"(?:g|kk|k|n|d|tt|t|r|l|m|b|pp|p|ss|sh|s|jj|j|ch|h|y|w)?"
                       r"(?:ae|yae|eo|yeo|eu|ui|oe|wae|wa|we|wi|wo|ya|ye|yo|you|yu|oo|ou|ee|a|e|i|o|u)"
                       r"(?:ng|k|n|t|l|m|p|h)?")
-    # A title ends its word, or takes 님, 들 and a particle: 교수님께, 기자들은; not 교수팀, 대표적.
-    short_end = r"(?=(?:님|들)?" + _PARTICLE + r"?(?![가-힣]))"
+    # A title ends its word, or takes 님, 들 and a particle, or the copula with any ending:
+    # 교수님께, 기자들은, 과장이었다, 님이셨어요; not 교수팀, 대표적.
+    copula = r"(?:이었|였|이셨|셨|이시|이십|이세|이신|이던)[가-힣]*"
+    short_end = r"(?=(?:님|들)?(?:" + TITLE_PARTICLE + r"?(?![가-힣])|" + copula + r"))"
     return {
         # One pass finds a surname-led word and what follows it: a title or honorific (김민수
         #기자, 김모(35)씨), or a particle (김철수랑: a bare name, kept only if it looks like one).
@@ -187,6 +198,8 @@ def _patterns() -> dict:
         # A title after a space, for what the first pass cannot see: an organisation between
         # name and title (박지훈 서울대 교수), a foreign name (도널드 트럼프 대통령). The literal
         # space lets the regex engine skip ahead fast.
+        "glued_end": re.compile(r"(?:님|들)?" + _PARTICLE + r"?(?![가-힣])"),
+        "copula": re.compile(r"(?:님|들)?" + copula),
         "spaced_title": re.compile(r" (?P<title>" + _trie(_LONG_TITLES + ["씨"]) + r")" + short_end),
         "name_org_before": re.compile(r"(?<![가-힣])(?P<name>" + _SURNAME + r"[가-힣]{1,2})"
                                       r"(?:\s[가-힣A-Za-z0-9·]{1,12}){1,2}$"),
@@ -252,6 +265,10 @@ def _plausible(name: str, stop: frozenset, syllables: frozenset, bare: bool = Fa
     it) less: a full name there may also be a word of the stop list (최정희, 이영호 are in it
     because real text names them as often as Kiwi reads them as words)."""
     compact = name.replace(" ", "")
+    if len(compact) == 2 and (compact in _PRONOUNS or compact[1] in "을를이가은는의도와과에"):
+        return False  # 제가 학생이었던, 명을 교수로: a pronoun, or a word and its particle
+    if len(compact) >= 3 and compact[-1] in "을를는에와과" and not strong:
+        return False  # 조식을 장군으로: given names do not end in a particle (의 does: 사마의)
     if compact in _TITLE_SET or compact in _LABEL_SET or len(compact) >= 3 and compact[-1] in "은이인의" and (
             bare and compact[:-1] in stop or compact[:-1] in common):
         return False  # 선생님, 변호사; 가족은, 시간은: a title, or a word and its particle
@@ -272,6 +289,7 @@ def _plausible(name: str, stop: frozenset, syllables: frozenset, bare: bool = Fa
     return bool(given) and all(s in syllables for s in given)
 
 
+_PRONOUNS = frozenset("제가 제게 제겐 나는 내가 나도 나를 너는 네가 우리 저희".split())
 # Native Korean given names, words of the language themselves (하늘 "sky", 보람 "worth").
 NATIVE_GIVEN_NAMES = frozenset((
     "하늘 슬기 보람 나래 한결 아름 다운 빛나 누리 가람 초롱 이슬 새롬 하람 솔비 다솜 한별 은별 나리 단비 고은 바다 "
@@ -301,6 +319,12 @@ def _given_name(given: str, stop: frozenset, common: frozenset) -> bool:
     return given not in common and given not in stop and all(c in GIVEN_NAME_SYLLABLES for c in given)
 
 
+def _organisation(words: list[str]) -> bool:
+    """Words between a name and its title (서울대, 더불어민주당, 음악, 전 울산시장): none ends like
+    a verb or a particle (하는 요양원의 원장: 하는 and 요양원의 are no organisation)."""
+    return not any(w[-1] in "다요죠네까해려워져는은을를의고며서면게지" for w in words if w not in _TITLE_MODIFIERS)
+
+
 def _foreign_tail(words: list[str], stop: frozenset, common: frozenset, family: bool = False) -> int:
     """How many of the last words form a foreign name in Hangul (0: none). The family name,
     last, may look Korean (오바마, 카메론); the words before it must look foreign: a syllable
@@ -312,8 +336,11 @@ def _foreign_tail(words: list[str], stop: frozenset, common: frozenset, family: 
         looks = known or bool(set(word) & _FOREIGN)
         if len(word) == 1 and keep and word in _FOREIGN_GIVEN:
             return keep + 1  # 조 바이든, 존 스미스
-        if len(word) < 2 or word in _TITLE_SET or word in _TITLE_MODIFIERS or not looks and keep:
+        if len(word) < 2 or len(word) > 5 or word in _TITLE_SET or word in _TITLE_MODIFIERS or not looks and (
+                keep or len(word) >= 3 and word[-1] in _ORGANISATION_END):  # 국가대표팀 감독
             break
+        if not keep and word[-1] in "은는을를이가의에도와과":
+            break  # 힘든분은 대통령님: before its title a name takes no particle
         # A word of the language (스포츠, 성당) is not a name, unless it follows a foreign given
         # name and looks foreign itself (브래드 피트: 피트 is also a unit).
         if not known and not (family and looks) and (word in stop or word in common or word[-1] in _WORD_END
@@ -373,8 +400,10 @@ def find(text: str) -> list[tuple[int, int, float]]:
             add(start, end, 0.7, strong=True)  # 김지성(31), 이혜원(여·45): an age in parentheses marks a person
             continue
         attached = not m.group("gap")
-        # 주식시장, 국회의원, 선생님: a two-syllable "name" glued to its title is a word.
-        if attached and end - start < 3:
+        # 주식시장, 국회의원, 선생님: a two-syllable "name" glued to its title is a word; and a
+        # glued title takes only the particles a bare name does (지상주차장으로 is a car park).
+        if attached and (end - start < 3 or not pats["glued_end"].match(text, m.end("title")) and not (
+                m.group("title") in ("씨", "님") and pats["copula"].match(text, m.end("title")))):
             continue
         add(start, end, 0.85 if not attached else 0.7, strong=m.group("title") == "씨")
     claimed = {s for s, _, _ in found}
@@ -386,7 +415,8 @@ def find(text: str) -> list[tuple[int, int, float]]:
         offset = max(0, t.start() - 40)
         before = text[offset:t.start()]
         m = pats["name_org_before"].search(before)
-        if m and offset + m.start("name") not in claimed:
+        if m and offset + m.start("name") not in claimed and m.end("name") - m.start("name") >= 3 \
+                and _organisation(before[m.end("name"):].split()):
             if add(offset + m.start("name"), offset + m.end("name"), 0.6):
                 continue
         # Words between a foreign name and its title (트럼프 전 대통령, 블링컨 미국 국무장관).
