@@ -321,3 +321,74 @@ def test_single_member_gzip_and_zstd_warc_stream_every_record(ray_session, tmp_p
 def test_a_utf8_page_labelled_latin1_is_read_as_utf8():
     assert decode("안녕하세요 반갑습니다".encode("utf-8"), "iso-8859-1") == ("안녕하세요 반갑습니다", "utf-8")
     assert decode("café".encode("latin-1"), "iso-8859-1") == ("café", "cp1252")
+
+
+def _common_crawl_warc(path, pages):
+    """A WARC in Common Crawl's record shape: warcinfo, then request, response and metadata per
+    page. pages: (url, body, http Content-Type or None, WARC-Identified-Payload-Type or None)."""
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "kopile tests", "format": "WARC 1.1"}))
+        for url, body, ctype, identified in pages:
+            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", url.split("/")[2]), ("User-Agent", "CCBot/2.0")],
+                                       protocol="HTTP/1.1", is_http_request=True)
+            writer.write_record(writer.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=request))
+            headers = [("Date", "Mon, 30 Nov 2026 00:00:00 GMT"), ("Server", "nginx")]
+            if ctype:
+                headers.append(("Content-Type", ctype))
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            warc_headers = {"WARC-Identified-Payload-Type": identified} if identified else None
+            record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http,
+                                               warc_headers_dict=warc_headers)
+            writer.write_record(record)
+            writer.write_record(writer.create_warc_record(url, "metadata", payload=io.BytesIO(b"fetchTimeMs: 120\r\n"),
+                                                          warc_content_type="application/warc-fields"))
+    return path
+
+
+def test_common_crawl_warc_loses_no_page(ray_session, tmp_path):
+    """Responses without an HTTP Content-Type, or with a generic one, are HTML when
+    WARC-Identified-Payload-Type says so or their bytes do; the charset may be in <meta> only."""
+    d = tmp_path / "dumps"
+    d.mkdir()
+    pages, korean = [], []
+    for i in range(40):
+        url = f"https://cc{i % 7}.example.kr/article/{i}"
+        charset = "euc-kr" if i % 5 == 0 else "utf-8"
+        body = page(f"기사 {i}", f"{i}번째 기사입니다. " + ARTICLE, charset=charset, nav=i % 2 == 0)
+        body = body.encode("cp949" if charset == "euc-kr" else "utf-8")
+        ctype, identified = [("text/html; charset=utf-8", "text/html"), (None, "text/html"), (None, None),
+                             ("application/octet-stream", "application/xhtml+xml"), ("text/html", None)][i % 5]
+        if charset == "euc-kr":
+            ctype = None  # charset only in <meta>
+        pages.append((url, body, ctype, identified))
+        korean.append(url)
+    pages += [("https://cc0.example.kr/logo.png", b"\x89PNG\r\n\x1a\n" + bytes(200), None, "image/png"),
+              ("https://cc1.example.kr/doc.pdf", b"%PDF-1.7\n" + bytes(200), "application/octet-stream", "application/pdf"),
+              ("https://cc2.example.kr/data.json", b'{"a": 1}', "application/json", "application/json")]
+    _common_crawl_warc(d / "CC-MAIN-20261130-00000.warc.gz", pages)
+    summary = ingest(d, tmp_path / "out")
+    stage = summary["stages"][0]
+    kept = read_dir(tmp_path / "out" / "00_ingest" / "kept")
+    assert sorted(kept.column("url").to_pylist()) == sorted(korean)
+    assert all(ARTICLE in t for t in kept.column("text").to_pylist())
+    euc = [r for r in kept.to_pylist() if r["url"].endswith(("/0", "/5", "/10"))]
+    assert {r["charset"] for r in euc} == {"cp949"}
+    assert stage["removed_by_reason"] == {"not_html": 3}
+    assert stage["skipped_records"] == {"metadata": 43, "request": 43, "warcinfo": 1}
+
+
+@pytest.mark.parametrize("declared, identified, payload, expected", [
+    ("text/html; charset=utf-8", None, b"", "text/html"),
+    (None, "text/html", b"", "text/html"),
+    ("application/octet-stream", "application/xhtml+xml", b"", "application/xhtml+xml"),
+    (None, None, b"\xef\xbb\xbf  <!DOCTYPE html><html>", "text/html"),
+    (None, None, b"<HTML><HEAD>", "text/html"),
+    (None, "image/png", b"<html>", "image/png"),
+    (None, None, b"\x89PNG\r\n", ""),
+    ("image/jpeg", "text/html", b"<html>", "image/jpeg"),
+])
+def test_media_type(declared, identified, payload, expected):
+    from kopile.pipeline.ingest.job import media_type
+
+    assert media_type(declared, identified, payload) == expected

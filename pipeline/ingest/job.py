@@ -3,6 +3,7 @@ Plain Python, run by the runner as one Ray task per file."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,6 +24,21 @@ SCHEMA = pa.schema([
 ])
 REMOVED_SCHEMA = SCHEMA.append(pa.field("reason", pa.string())).append(pa.field("error", pa.string()))
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Types that say nothing about the payload: servers send them for anything.
+_GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "application/unknown", "unknown/unknown",
+                            "application/x-unknown-content-type", "text/unknown", "*/*", "application/download"})
+_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|div|p)[\s>/]", re.I)
+
+
+def media_type(declared: str | None, identified: str | None, payload: bytes | None) -> str:
+    """The payload's type: the HTTP Content-Type, unless missing or generic; then the WARC's
+    WARC-Identified-Payload-Type; then "text/html" if the first kilobytes look like HTML, else
+    "" (unknown: the extractor is tried, as for a page without headers)."""
+    for value in (declared, identified):
+        kind = (value or "").split(";")[0].strip().lower()
+        if kind and kind not in _GENERIC_TYPES:
+            return kind
+    return "text/html" if payload and _HTML_START.search(payload[:4096]) else ""
 
 
 class ShardedWriter:
@@ -99,7 +115,7 @@ class Ingest:
             status = fields.get("status")
             if status and status != "200":
                 return row, "http_status", f"HTTP {status}"
-            ctype = (fields.get("content_type") or "").split(";")[0].strip().lower()
+            ctype = media_type(fields.get("content_type"), fields.get("identified_type"), fields.get("payload"))
             if ctype and ctype not in _HTML_TYPES:
                 return row, "not_html", ctype
         if row["text"] is None:

@@ -221,11 +221,15 @@ def _warc_fields(record, payload: bytes | None) -> dict:
     content_type = None
     if record.http_headers is not None:
         content_type = record.http_headers.get_header("Content-Type")
+    # The record's own Content-Type is `application/http; msgtype=response`, the envelope, not
+    # the page: a response without an HTTP Content-Type is described by Common Crawl's
+    # WARC-Identified-Payload-Type (content detection), or by its bytes.
     return {
         "url": headers.get_header("WARC-Target-URI"),
         "date": headers.get_header("WARC-Date"),
         "record_id": headers.get_header("WARC-Record-ID"),
-        "content_type": content_type or headers.get_header("Content-Type"),
+        "content_type": content_type,
+        "identified_type": headers.get_header("WARC-Identified-Payload-Type"),
         "status": record.http_headers.get_statuscode() if record.http_headers is not None else None,
         "payload": payload,
     }
