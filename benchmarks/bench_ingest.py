@@ -515,7 +515,7 @@ def run_ingest(work: Path, extractor: str, workers: int) -> dict:
         busy = round((after[0] - before[0]) / (after[1] - before[1]), 3)
     return {"command_seconds": round(wall, 3), "wall_seconds": stage["wall_seconds"],
             "task_seconds": stage["task_seconds"], "rows_in": stage["rows_in"], "kept": stage["kept"],
-            "removed_by_reason": stage["removed_by_reason"], "bytes_in": stage["bytes_in"],
+            "removed_by_reason": stage["removed_by_reason"], "file_bytes_in": stage["file_bytes_in"],
             "machine_busy_share": busy, "output_digest": output_digest(out)}
 
 

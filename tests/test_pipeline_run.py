@@ -9,6 +9,7 @@ import pytest
 
 from conftest import ROOT, kill_when, load_example, manifest_entries, output_bytes, read_dir, run_config
 from kopile.pipeline.jobs.run import Runner
+from kopile.pipeline.report import stage_table, text_removed_share
 
 KOPILE = [sys.executable, "-m", "kopile.cli"]
 SAMPLE = load_example("make_sample")
@@ -35,12 +36,26 @@ def test_run_layout_and_figures(sample_run):
             assert pq.read_metadata(out / stage["dir"] / "kept" / name).num_rows == entry["kept"]
             assert pq.read_metadata(out / stage["dir"] / "removed" / name).num_rows == entry["removed"]
             assert sum(entry["removed_by_reason"].values()) == entry["removed"]
-            assert entry["seconds"] >= 0 and entry["bytes_in"] > 0
+            assert entry["seconds"] >= 0 and entry["file_bytes_in"] > 0
+            # Text accounting: UTF-8 bytes of the text column, as written.
+            kept_text = pq.read_table(out / stage["dir"] / "kept" / name).column("text").to_pylist()
+            removed = pq.read_table(out / stage["dir"] / "removed" / name)
+            assert entry["text_bytes_kept"] == sum(len(t.encode()) for t in kept_text if t)
+            assert entry["text_bytes_removed"] == sum(len(t.encode()) for t in removed.column("text").to_pylist() if t)
+            assert entry["text_bytes_in"] == (entry["text_bytes_kept"] + entry["text_bytes_removed"]
+                                              + entry["text_bytes_rewritten"])
+            by_reason = {}
+            for t, r in zip(removed.column("text").to_pylist(), removed.column("reason").to_pylist()):
+                by_reason[r] = by_reason.get(r, 0) + len((t or "").encode())
+            assert entry["text_bytes_removed_by_reason"] == dict(sorted(by_reason.items()))
     # Normalisation rewrote at least the repairable mojibake documents; filters rewrite nothing.
     assert run["stages"][0]["rewritten"] >= SAMPLE.N_MOJI and run["stages"][2]["rewritten"] == 0
-    # Each stage reads exactly what the previous one kept.
+    # Each stage reads exactly what the previous one kept, documents and text; filters cut no text.
     for before, after in zip(run["stages"], run["stages"][1:]):
-        assert after["rows_in"] == before["kept"]
+        assert after["rows_in"] == before["kept"] and after["text_bytes_in"] == before["text_bytes_kept"]
+    assert run["stages"][2]["text_bytes_rewritten"] == 0 and run["stages"][0]["text_bytes_rewritten"] != 0
+    table = stage_table(run)
+    assert "text removed" in table and f"{100 * text_removed_share(run['stages'][2]):.1f}%" in table
 
 
 def test_every_document_is_accounted_for(sample_run, sample_dir):

@@ -137,7 +137,7 @@ class Ingest:
 def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: str) -> dict:
     started = time.perf_counter()
     entry = {"source": source, "status": "error", "records_in": 0, "kept": 0, "removed": 0,
-             "removed_by_reason": {}, "skipped_records": {}, "bytes_in": 0, "text_bytes_kept": 0,
+             "removed_by_reason": {}, "skipped_records": {}, "file_bytes_in": 0, "text_bytes_kept": 0,
              "shards": [], "seconds": 0.0, "error": None}
     kept = ShardedWriter(Path(kept_dir), stem, int(settings.shard_mb * 2**20), int(settings.row_group_mb * 2**20))
     removed = AtomicParquetWriter(Path(removed_path))
@@ -146,7 +146,7 @@ def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: s
     skipped: Counter = Counter()
     try:
         try:
-            entry["bytes_in"] = os.path.getsize(source)
+            entry["file_bytes_in"] = os.path.getsize(source)
         except OSError as e:
             raise InputError(f"{source}: cannot be read: {e.strerror or e}") from None
         job = Ingest(settings)

@@ -68,7 +68,7 @@ class IngestJob(Job):
             "removed": sum(e["removed"] for e in entries),
             "removed_by_reason": engine.add_counts(entries, "removed_by_reason"),
             "skipped_records": dict(sorted(engine.add_counts(entries, "skipped_records").items())), "rewritten": 0,
-            "bytes_in": sum(e["bytes_in"] for e in entries),
+            "file_bytes_in": sum(e["file_bytes_in"] for e in entries),
             "text_bytes_kept": sum(e["text_bytes_kept"] for e in entries),
             "output_shards": sum(len(e["shards"]) for e in entries),
             "task_seconds": round(sum(e["seconds"] for e in entries), 3),

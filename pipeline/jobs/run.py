@@ -92,7 +92,10 @@ class StageJob(Job):
             "removed": sum(e["removed"] for e in entries),
             "removed_by_reason": engine.add_counts(entries, "removed_by_reason"),
             "rewritten": sum(e.get("rewritten", 0) for e in entries),
-            "bytes_in": sum(e["bytes_in"] for e in entries),
+            **{key: sum(e.get(key, 0) for e in entries)
+               for key in ("text_bytes_in", "text_bytes_kept", "text_bytes_removed", "text_bytes_rewritten",
+                           "file_bytes_in", "file_bytes_kept", "file_bytes_removed")},
+            "text_bytes_removed_by_reason": engine.add_counts(entries, "text_bytes_removed_by_reason"),
             "task_seconds": round(sum(e["seconds"] for e in entries), 3),
             "wall_seconds": outcome.wall_seconds,
         }

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kopile.core import io
@@ -80,6 +81,30 @@ def read_tables(parquet: pq.ParquetFile, task: ShardTask, settings: RunSettings)
         yield 0, _with_ids(parquet.schema_arrow.empty_table(), task, settings, 0, renames)
 
 
+def _lengths(values):
+    kind = values.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind)):
+        values = pc.cast(values, pa.large_string())
+    return pc.binary_length(values)
+
+
+def text_size(table: pa.Table, column: str) -> int:
+    """UTF-8 bytes of a table's text column (nulls count 0)."""
+    if column not in table.schema.names or table.num_rows == 0:
+        return 0
+    return int(pc.sum(_lengths(table.column(column))).as_py() or 0)
+
+
+def text_size_by(table: pa.Table, column: str, key: str) -> dict[str, int]:
+    """UTF-8 bytes of the text column per value of `key` (the removal reason)."""
+    if table.num_rows == 0 or column not in table.schema.names:
+        return {}
+    sizes = pa.table({"k": table.column(key), "n": _lengths(table.column(column))})
+    grouped = sizes.group_by("k").aggregate([("n", "sum")])
+    return {k: int(n or 0) for k, n in zip(grouped.column("k").to_pylist(), grouped.column("n_sum").to_pylist())}
+
+
 def _with_ids(table: pa.Table, task: ShardTask, settings: RunSettings, first: int, renames) -> pa.Table:
     return ensure_ids(table, settings.id_column, task.name, first, renames) if task.first_stage else table
 
@@ -88,16 +113,20 @@ def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
     """Run one stage over one shard; returns the shard's manifest entry."""
     started = time.perf_counter()
     entry = {"source": task.source, "input": task.input_id, "decision": task.decision_id, "status": "error",
-             "rows_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {}, "bytes_in": 0, "bytes_kept": 0,
-             "bytes_removed": 0, "repaired_utf8": 0, "rewritten": 0, "renamed_ids": 0, "kept_digest": None,
-             "seconds": 0.0, "error": None}
+             "rows_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {}, "rewritten": 0,
+             # UTF-8 bytes of text: in = kept + removed + what rewrites took out (negative where a
+             # rewrite lengthens, as a placeholder longer than the value it replaces).
+             "text_bytes_in": 0, "text_bytes_kept": 0, "text_bytes_removed": 0, "text_bytes_rewritten": 0,
+             "text_bytes_removed_by_reason": {},
+             "file_bytes_in": 0, "file_bytes_kept": 0, "file_bytes_removed": 0, "repaired_utf8": 0,
+             "renamed_ids": 0, "kept_digest": None, "seconds": 0.0, "error": None}
     kept = io.AtomicParquetWriter(Path(task.kept))
     removed = io.AtomicParquetWriter(Path(task.removed))
     try:
         if task.failed:
             raise InputError(task.failed)
         try:
-            entry["bytes_in"] = os.path.getsize(task.source)
+            entry["file_bytes_in"] = os.path.getsize(task.source)
         except OSError as e:
             raise InputError(f"{task.source}: cannot be read: {e.strerror or e}") from None
         parquet = open_shard(task.source, settings.text_column)
@@ -105,9 +134,16 @@ def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
         apply = _applier(stage, task)
         reasons: Counter = Counter()
         counters: Counter = Counter()
+        text_bytes: Counter = Counter()
+        removed_bytes: Counter = Counter()
         rows = 0
+        column = settings.text_column
         for first, table in read_tables(parquet, task, settings):
             result = apply(table, first)
+            text_bytes["in"] += text_size(table, column)
+            text_bytes["kept"] += text_size(result.kept, column)
+            for reason, size in text_size_by(result.removed, column, REASON).items():
+                removed_bytes[reason] += size
             if result.kept.num_rows + result.removed.num_rows != table.num_rows:
                 raise ConservationError(f"{spec.name} on {task.source}: {table.num_rows} rows in, "
                                         f"{result.kept.num_rows} kept + {result.removed.num_rows} removed")
@@ -118,11 +154,14 @@ def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
             reasons.update(result.removed.column(REASON).to_pylist())
         entry.update(rows_in=rows, kept=kept.rows, removed=removed.rows,
                      removed_by_reason=dict(sorted(reasons.items())), repaired_utf8=counters["repaired_utf8"],
-                     rewritten=counters["rewritten"])
+                     rewritten=counters["rewritten"], text_bytes_in=text_bytes["in"], text_bytes_kept=text_bytes["kept"],
+                     text_bytes_removed=sum(removed_bytes.values()),
+                     text_bytes_rewritten=text_bytes["in"] - text_bytes["kept"] - sum(removed_bytes.values()),
+                     text_bytes_removed_by_reason=dict(sorted(removed_bytes.items())))
         if task.renames:
             entry["renamed_ids"] = pq.read_metadata(task.renames).num_rows
-        entry["bytes_kept"] = kept.commit()
-        entry["bytes_removed"] = removed.commit()
+        entry["file_bytes_kept"] = kept.commit()
+        entry["file_bytes_removed"] = removed.commit()
         entry["kept_digest"] = io.file_digest(Path(task.kept))
         entry["status"] = "ok"
     except BaseException as e:
