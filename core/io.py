@@ -62,9 +62,10 @@ def _expand(spec, suffixes, list_files: bool = True):
     for item in [spec] if isinstance(spec, str) else list(spec):
         item = os.path.expanduser(str(item))
         if os.path.isdir(item):
-            root = Path(item)
+            root = run_output(Path(item))
             paths = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes)
-                           and not p.name.startswith(".")) if list_files else []
+                           and not p.name.startswith(".") and not _NEVER_INPUT & set(p.relative_to(root).parts[:-1])
+                           ) if list_files else []
         elif glob.has_magic(item):
             root = Path(item.split("*")[0].split("?")[0].split("[")[0]).parent if "/" in item else Path(".")
             paths = sorted(Path(p) for p in glob.glob(item, recursive=True) if os.path.isfile(p)) if list_files else []
@@ -73,6 +74,22 @@ def _expand(spec, suffixes, list_files: bool = True):
         else:
             raise InputError(f"input {item!r} is not a file, directory or matching glob")
         yield item, root, paths
+
+
+# A stage's removed documents and its work files are outputs, never input, wherever they are.
+_NEVER_INPUT = {"removed", "_work", "_ids"}
+
+
+def run_output(folder: Path) -> Path:
+    """The folder to read for `folder`: a kopile run directory (it has run.json) is read through
+    its final/ output, written when the run finished; any other folder is itself."""
+    if not (folder / "run.json").is_file() or not any(folder.glob("[0-9][0-9]_*")):
+        return folder
+    final = folder / "final" / "kept"
+    if not final.is_dir():
+        raise InputError(f"{folder} is a kopile run directory without final/: the run did not finish; "
+                         f"finish it, or point the input at one stage's kept/ folder")
+    return final
 
 
 def check_not_nested(inputs: list[tuple[Path, bool]], output: Path) -> None:

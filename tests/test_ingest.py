@@ -376,6 +376,10 @@ def test_common_crawl_warc_loses_no_page(ray_session, tmp_path):
     assert {r["charset"] for r in euc} == {"cp949"}
     assert stage["removed_by_reason"] == {"not_html": 3}
     assert stage["skipped_records"] == {"metadata": 43, "request": 43, "warcinfo": 1}
+    # The ingest's output has the stable path a run reads: final/kept.
+    final = sorted(p.name for p in (tmp_path / "out" / "final" / "kept").iterdir())
+    assert final == sorted(p.name for p in (tmp_path / "out" / "00_ingest" / "kept").glob("*.parquet"))
+    assert summary["final"]["rows"] == len(korean)
 
 
 @pytest.mark.parametrize("declared, identified, payload, expected", [

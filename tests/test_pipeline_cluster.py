@@ -91,3 +91,25 @@ def test_a_cluster_that_needs_a_token_names_the_variables(loopback_cluster, samp
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"kopile: cannot start or join the Ray cluster at {address}")
     assert "RAY_AUTH_MODE=token" in last and "RAY_AUTH_TOKEN" in last
+
+
+def test_auto_with_a_stale_cluster_address_fails_fast(tmp_path):
+    """`--ray-address auto` reads RAY_ADDRESS, or the file an earlier `ray start` left behind;
+    a cluster that is gone is an error in seconds that says where the address came from, not
+    ten minutes of retries."""
+    import time
+
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"input: {tmp_path / 'in'}\noutput: {tmp_path / 'out'}\nstages:\n  - normalize: {{}}\n")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.parquet").write_bytes(b"")
+    stale = f"127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "kopile.cli", "run", str(cfg), "--ray-address", "auto"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "RAY_ADDRESS": stale})
+    assert time.monotonic() - started < 60
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    # Ray writes the loopback address as the host's own.
+    assert "no Ray cluster answers at " in result.stderr and f":{stale.rsplit(':', 1)[1]} (from RAY_ADDRESS)" in result.stderr
+    assert "RAY_AUTH_TOKEN" not in result.stderr  # nothing listens: no token would help

@@ -1,5 +1,6 @@
 """Whole runs on Ray: layout, conservation, ids, determinism, resume after kill -9."""
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -162,11 +163,52 @@ def test_resume_after_kill_gives_identical_files(ray_session, tmp_path):
     assert not list((tmp_path / "killed").rglob(".*.tmp-*"))
 
 
-def test_changed_parameters_do_not_mix_with_old_outputs(ray_session, tmp_path):
-    from conftest import write_shard
+def test_a_changed_threshold_reruns_from_that_stage_only(sample_run, sample_dir, tmp_path):
+    """Re-running into the same output after changing a quality threshold: normalize and langid
+    are reused untouched, quality runs again, the message names the parameter; decided before
+    Ray starts (the executor is only asked for the stages that run)."""
+    from kopile.pipeline.jobs.executor import LocalExecutor
 
-    write_shard(tmp_path / "in" / "a.parquet", ["문서"])
-    Runner(run_config(tmp_path / "in", tmp_path / "out", [{"normalize": {}}]), progress=False).run()
-    with pytest.raises(RuntimeError, match="other parameters"):
-        Runner(run_config(tmp_path / "in", tmp_path / "out", [{"normalize": {"max_chars": 10}}]),
-               progress=False).run()
+    first, _ = sample_run
+    out = tmp_path / "out"
+    shutil.copytree(first, out)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()
+              and p.relative_to(out).parts[0] in ("01_normalize", "02_langid")}
+    messages = []
+    stages = [{"normalize": {}}, {"langid": {}}, {"quality": {"characters": {"min_hangul_ratio": 0.5}}}]
+    summary = Runner(run_config(sample_dir, out, stages), progress=False, log=messages.append).run(LocalExecutor())
+    assert any("03_quality" in m and "quality.characters.min_hangul_ratio 0.3 -> 0.5" in m for m in messages)
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before}
+    assert after == before  # the earlier stages' files were not rewritten
+    assert [s["shards_resumed"] for s in summary["stages"]] == [4, 4, 0]
+    fresh = tmp_path / "fresh"
+    Runner(run_config(sample_dir, fresh, stages), progress=False).run(LocalExecutor())
+    assert output_bytes(out) == output_bytes(fresh)
+    assert summary["stages"][2]["kept"] >= 0 and json.loads((out / "final" / "_manifest.json").read_text())["rows"] == \
+        summary["stages"][2]["kept"]
+
+
+def test_final_output_and_run_directories_as_input(sample_run, tmp_path):
+    from kopile.core import io
+    from kopile.core.errors import InputError
+
+    out, summary = sample_run
+    manifest = json.loads((out / "final" / "_manifest.json").read_text())
+    kept = sorted(p.name for p in (out / "03_quality" / "kept").glob("*.parquet"))
+    assert manifest["stage"] == summary["final"]["stage"] == "03_quality"
+    assert sorted(manifest["shards"]) == sorted(p.name for p in (out / "final" / "kept").iterdir()) == kept
+    for name in kept:
+        assert (out / "final" / "kept" / name).read_bytes() == (out / "03_quality" / "kept" / name).read_bytes()
+    assert manifest["rows"] == summary["final"]["rows"] == summary["stages"][-1]["kept"]
+    assert sum(e["text_bytes"] for e in manifest["shards"].values()) == summary["stages"][-1]["text_bytes_kept"]
+    # A run directory is read through final/; a stage folder through kept/ only, never removed/.
+    assert [p for _, p in io.list_shards(str(out))] == [out / "final" / "kept" / n for n in kept]
+    assert all(p.parent.name == "kept" for _, p in io.list_shards(str(out / "02_langid")))
+    again = Runner(run_config(out, tmp_path / "again", [{"normalize": {}}]), progress=False).run()
+    assert again["stages"][0]["rows_in"] == manifest["rows"]
+    # A run that did not finish has no final/, and says so.
+    unfinished = tmp_path / "unfinished"
+    (unfinished / "01_normalize" / "kept").mkdir(parents=True)
+    (unfinished / "run.json").write_text('{"status": "running"}')
+    with pytest.raises(InputError, match="without final/"):
+        io.list_shards(str(unfinished))

@@ -14,7 +14,10 @@ last two stop the job at once: more items would fail the same way.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
+import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -141,7 +144,7 @@ def run(job: Job, executor, progress: bool | None = None) -> Outcome:
                 except ConservationError as e:
                     entry = error_entry(entry, e)
             _record(manifest, job, key, entry)
-            bar.update(1)
+            bar.update(1, entry.get("rows_in", entry.get("records_in", 0)) or 0)
             if entry.get("status") != "ok" and entry.get("kind") in FATAL:
                 fatal.append(job.error_line(item, entry))
                 break
@@ -172,12 +175,64 @@ def _record(manifest: dict, job: Job, key: str, entry: dict) -> None:
     io.write_json_atomic(job.manifest_path, manifest)
 
 
+class _Bar:
+    """tqdm on a terminal."""
+
+    def __init__(self, bar):
+        self.bar = bar
+
+    def update(self, n: int = 1, rows: int = 0) -> None:
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class LogProgress:
+    """Progress where stderr is not a terminal (a batch job, a cluster log), where tqdm would
+    stay silent: a line every `every` seconds with items done, documents per second and the
+    time left, and one at the end."""
+
+    def __init__(self, desc: str, unit: str, total: int, initial: int, every: float, stream=None):
+        self.desc, self.unit, self.total, self.done, self.initial = desc, unit, total, initial, initial
+        self.every, self.stream, self.rows = every, stream or sys.stderr, 0
+        self.started = self.last = time.monotonic()
+
+    def update(self, n: int = 1, rows: int = 0) -> None:
+        self.done += n
+        self.rows += rows
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            self.line(now)
+
+    def line(self, now: float) -> None:
+        elapsed = now - self.started
+        new = self.done - self.initial
+        left = elapsed / new * (self.total - self.done) if new else None
+        print(f"{self.desc}: {self.done}/{self.total} {self.unit}s, {self.rows / max(elapsed, 1e-9):,.0f} docs/s, "
+              f"elapsed {_duration(elapsed)}, left {'?' if left is None else _duration(left)}",
+              file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.done > self.initial:
+            self.line(time.monotonic())
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
 def progress_bar(desc: str, unit: str, total: int, initial: int, enabled: bool | None):
+    """A tqdm bar on a terminal; log lines (every KOPILE_PROGRESS_SECONDS, default 30) when
+    stderr is not one; nothing when `enabled` is False."""
     from tqdm import tqdm
 
-    # disable=None lets tqdm switch itself off when stderr is not a terminal (CI logs).
-    return tqdm(total=total, initial=initial, desc=desc, unit=unit, disable=None if enabled is None else not enabled,
-                leave=True)
+    if enabled is None and not sys.stderr.isatty():
+        return LogProgress(desc, unit, total, initial, float(os.environ.get("KOPILE_PROGRESS_SECONDS", 30)))
+    return _Bar(tqdm(total=total, initial=initial, desc=desc, unit=unit, disable=not enabled if enabled is not None
+                     else False, leave=True))
 
 
 def add_counts(entries, key: str) -> dict[str, int]:
@@ -202,6 +257,32 @@ def versions(extra: tuple[str, ...] = ()) -> dict:
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+FINAL = "final"
+
+
+def publish_final(out: Path, stage: str, files: list[tuple[str, Path]], details: dict | None = None) -> dict:
+    """OUT/final/: a job's kept shards (hard links where the file system has them) and a
+    manifest, so that a run's output has one path whatever its stages are. Written beside and
+    renamed into place: a reader never sees half of it."""
+    import pyarrow.parquet as pq
+
+    tmp = out / f".{FINAL}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "kept").mkdir(parents=True)
+    manifest = {"stage": stage, "shards": {}}
+    for name, path in files:
+        try:
+            os.link(path, tmp / "kept" / name)
+        except OSError:
+            shutil.copyfile(path, tmp / "kept" / name)
+        manifest["shards"][name] = {"rows": pq.read_metadata(path).num_rows, **(details or {}).get(name, {})}
+    manifest["rows"] = sum(e["rows"] for e in manifest["shards"].values())
+    io.write_json_atomic(tmp / "_manifest.json", manifest)
+    shutil.rmtree(out / FINAL, ignore_errors=True)
+    os.replace(tmp, out / FINAL)
+    return {"dir": FINAL, "stage": stage, "shards": len(files), "rows": manifest["rows"]}
 
 
 def write_status(path: Path, summary: dict) -> None:

@@ -64,15 +64,32 @@ class RayExecutor:
         return self.ray.get([remote.remote(*args) for args in arglists])
 
 
-def _check_reachable(address: str) -> None:
-    """Fail in seconds where nothing listens: ray.init retries a dead address for minutes."""
+def resolve_address(address: str) -> tuple[str, str]:
+    """(host:port, where it came from) for `auto`: RAY_ADDRESS, or the file an earlier `ray start`
+    left in Ray's temporary folder, which outlives its cluster; other addresses as given."""
+    if address != "auto":
+        return address, "--ray-address"
+    origin = "RAY_ADDRESS" if os.environ.get("RAY_ADDRESS") else "the last `ray start` (/tmp/ray/ray_current_cluster)"
+    try:
+        from ray._private.services import canonicalize_bootstrap_address
+
+        found = canonicalize_bootstrap_address("auto")
+    except Exception as e:  # Ray raises ConnectionError when it finds no cluster at all
+        raise ConnectionError(f"--ray-address auto found no running Ray cluster: {str(e).splitlines()[0]}") from None
+    return (found or address), origin
+
+
+def _check_reachable(address: str, origin: str, timeout: float = 10) -> None:
+    """Fail in seconds where nothing listens: ray.init retries a dead address for minutes, deaf
+    to Ctrl-C while it does."""
     if address == "auto" or "://" in address or ":" not in address:
         return
     host, _, port = address.rpartition(":")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except (OSError, ValueError) as e:
-        raise ConnectionError(f"no Ray cluster answers at {address}: {e}") from None
+        raise ConnectionError(f"no Ray cluster answers at {address} (from {origin}) within {timeout:.0f} s: {e}; "
+                              "start the cluster, or give its address") from None
 
 
 class RayStartError(RuntimeError):
@@ -87,7 +104,8 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     try:
         if address:
-            _check_reachable(address)
+            address, origin = resolve_address(address)
+            _check_reachable(address, origin)
             ray.init(address=address, logging_level="WARNING", log_to_driver=True)
         else:
             reap_orphans()
@@ -146,7 +164,7 @@ def reap_orphans() -> list[int]:
 def _start_failure(address: str | None, error: Exception) -> str:
     where = f"the Ray cluster at {address}" if address else "a local Ray"
     message = f"cannot start or join {where}: {type(error).__name__}: {str(error).strip().splitlines()[0]}"
-    if address:
+    if address and "no Ray cluster answers" not in str(error):
         token = "set" if os.environ.get("RAY_AUTH_TOKEN") else "not set"
         message += (f". If the cluster requires token authentication, join it with RAY_AUTH_MODE=token and "
                     f"RAY_AUTH_TOKEN=<the cluster's token> in the environment (RAY_AUTH_TOKEN is {token} here)")

@@ -2,6 +2,7 @@
 (`OUT/00_ingest/kept/STEM-NNNNN.parquet`, `removed/STEM.parquet`, `_manifest.json`)."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from kopile.core import io
@@ -109,9 +110,13 @@ class Ingester:
         summary = {"config": self.config.model_dump(), "versions": versions(), "started": now(), "status": "running",
                    "resumed": job.manifest_path.is_file()}
         io.write_json_atomic(self.out / "run.json", summary)
+        shutil.rmtree(self.out / engine.FINAL, ignore_errors=True)
         outcome = engine.run(job, executor, self.progress)
         errors = outcome.fatal or outcome.errors
         summary["stages"] = [job.summarize(outcome)]
+        if not errors:
+            kept = sorted(shard for e in outcome.entries.values() for shard in e["shards"])
+            summary["final"] = engine.publish_final(self.out, INGEST_DIR, [(k, job.directory / "kept" / k) for k in kept])
         summary.update(finished=now(), status="failed" if errors else "ok", errors=errors)
         write_status(self.out / "run.json", summary)
         if outcome.fatal:

@@ -128,10 +128,28 @@ class Runner:
         made, and it holds no stage written with other parameters."""
         found = io.list_shards(self.config.run.input)
         io.check_not_nested(io.input_roots(self.config.run.input), self.out)
-        for job in self.jobs:
-            engine.check_manifest(job)
+        self._restart_from_first_change()
         io.prepare_dir(self.out)
         return [Shard(name, str(path), source_id(path)) for name, path in found]
+
+    def _restart_from_first_change(self) -> None:
+        """Re-running into an output whose stages were written with other settings: the stages
+        before the first changed one are reused as they are (their manifests match), that stage
+        and every later one are removed and run again. Decided here, before Ray starts."""
+        for job in self.jobs:
+            manifest = io.read_json(job.manifest_path, None)
+            if manifest is None or manifest.get("fingerprint") == job.fingerprint:
+                continue
+            previous = io.read_json(self.out / "run.json", {}).get("config", {})
+            self.log(f"{job.title}: {describe_change(job, manifest, previous, self.config.to_json())}; it and the "
+                     f"stages after it run again, the {job.index} stage(s) before it are reused")
+            first = stage_index(job.directory.name)
+            for folder in sorted(self.out.iterdir()):
+                index = stage_index(folder.name)
+                if index is not None and index >= first and (folder / "_manifest.json").is_file():
+                    shutil.rmtree(folder)
+            shutil.rmtree(self.out / engine.FINAL, ignore_errors=True)
+            return
 
     def run(self, executor=None) -> dict:
         shards = self.prepare()
@@ -142,6 +160,8 @@ class Runner:
                    "seed": self.config.run.seed, "started": now(), "resumed": bool(previous), "status": "running",
                    "stages": []}
         io.write_json_atomic(self.out / "run.json", summary)
+        # final/ is what the run produced; until this run has produced it, there is none.
+        shutil.rmtree(self.out / engine.FINAL, ignore_errors=True)
         errors: list[str] = []
         try:
             renames = self._check_ids(shards, executor)
@@ -159,6 +179,13 @@ class Runner:
 
             self._finish(summary, errors + [f"{type(e).__name__}: {e}\n{traceback.format_exc()}"])
             raise
+        if not errors and self.jobs:
+            job = self.jobs[-1]
+            entries = engine.load_manifest(job)[job.section]
+            summary["final"] = engine.publish_final(
+                self.out, job.directory.name, [(s.name, Path(s.path)) for s in shards],
+                {s.name: {"text_bytes": entries[s.name].get("text_bytes_kept", 0),
+                          "digest": entries[s.name]["kept_digest"]} for s in shards})
         self._finish(summary, errors)
         if errors:
             raise RunFailed(f"{len(errors)} shard(s) failed", errors, summary)
@@ -242,6 +269,37 @@ class Runner:
                 io.write_table_atomic(work / "decisions" / name, table)
             io.write_json_atomic(complete, {"shards": [name for name, _ in readable], "failed": failed})
         return work / "decisions", io.read_json(complete)["failed"]
+
+
+def stage_index(name: str) -> int | None:
+    """NN of a stage folder named NN_stage, else None."""
+    head, _, rest = name.partition("_")
+    return int(head) if head.isdigit() and rest else None
+
+
+def describe_change(job: StageJob, manifest: dict, previous: dict, current: dict) -> str:
+    """What differs between a stage's earlier settings and now: its name, its parameters
+    (dotted, old -> new), or a run setting upstream of it."""
+    if manifest.get("stage") != job.spec.name:
+        return f"was stage {manifest.get('stage')!r}, now {job.spec.name!r}"
+    changes = _diff(manifest.get("params", {}), job.spec.params, job.spec.name)
+    if not changes:
+        run_keys = [k for k in current if k not in ("stages", "input", "output")]
+        changes = _diff({k: previous.get(k) for k in run_keys if k in previous},
+                        {k: current[k] for k in run_keys if k in previous}, "")
+    if not changes:
+        return "its settings or a stage before it changed"
+    shown = ", ".join(f"{key} {old!r} -> {new!r}" for key, old, new in changes[:3])
+    return f"changed: {shown}" + (f" (+{len(changes) - 3} more)" if len(changes) > 3 else "")
+
+
+def _diff(old, new, prefix: str) -> list[tuple[str, object, object]]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            out += _diff(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return [] if old == new else [(prefix, old, new)]
 
 
 def _keep_only(work: Path) -> None:
