@@ -78,10 +78,56 @@ def _run(args) -> int:
         print(stage_table(summary))
         print(f"outputs: {Path(config.run.output).resolve()}  (run.json, NN_stage/kept, NN_stage/removed, "
               "_manifest.json)")
-        if ok and summary["stages"]:
-            print(f"final documents: {summary['stages'][-1]['dir']}/kept/")
+        if ok and summary.get("final"):
+            print(f"final documents: {Path(config.run.output).resolve()}/final/kept/  ({summary['final']['rows']:,} "
+                  f"documents, the kept shards of {summary['final']['stage']}); give the run directory as input "
+                  "to read them")
+        _write_report(Path(config.run.output))
 
     return _execute(args, load_config, lambda c: Runner(c, _progress(args)), report)
+
+
+def _write_report(run_dir: Path) -> None:
+    """report.html at the end of a run, where the `report` extra (matplotlib) is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        print("report: not written (pip install 'kopile[report]' for report.html)")
+        return
+    from kopile.core.errors import KopileError
+    from kopile.pipeline.run_report import build
+
+    try:
+        print(f"report: {build(run_dir).resolve()}")
+    except (KopileError, OSError, ValueError) as e:
+        print(f"report: not written: {e}", file=sys.stderr)
+
+
+def _report(args) -> int:
+    if _missing("report", "matplotlib"):
+        return 1
+    from kopile.core.errors import KopileError
+    from kopile.pipeline.run_report import build
+
+    try:
+        path = build(Path(args.run_dir), samples=args.samples, max_chars=args.chars)
+    except (KopileError, OSError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    print(f"report: {path.resolve()}  (figures: {path.parent.resolve()}/report/*.png)")
+    return 0
+
+
+def _inspect(args) -> int:
+    from kopile.core.errors import KopileError
+    from kopile.pipeline.inspect import show
+
+    try:
+        show(Path(args.run_dir), args.stage, args.reason, args.n, args.kept, args.chars, args.seed)
+    except (KopileError, OSError) as e:
+        print(f"kopile: {e}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _ingest(args) -> int:
@@ -292,6 +338,20 @@ def main(argv=None) -> int:
     ingest.add_argument("config", help="YAML ingest configuration")
     _common(ingest)
     ingest.set_defaults(func=_ingest)
+    report = sub.add_parser("report", help="write RUN_DIR/report.html: funnel, reasons, scores, samples, config")
+    report.add_argument("run_dir", help="the output directory of `kopile run`")
+    report.add_argument("--samples", type=int, default=3, help="removed documents shown per reason")
+    report.add_argument("--chars", type=int, default=300, help="characters shown per document")
+    report.set_defaults(func=_report)
+    inspect = sub.add_parser("inspect", help="removed (or kept) documents of a stage, with their scores")
+    inspect.add_argument("run_dir", help="the output directory of `kopile run`")
+    inspect.add_argument("--stage", required=True, help="a stage: its name (quality), number (3) or folder (03_quality)")
+    inspect.add_argument("--reason", help="only documents removed for this reason")
+    inspect.add_argument("-n", type=int, default=5, help="documents to show")
+    inspect.add_argument("--kept", action="store_true", help="kept documents instead of removed ones")
+    inspect.add_argument("--chars", type=int, default=500, help="characters shown per document")
+    inspect.add_argument("--seed", type=int, default=0, help="which documents are drawn")
+    inspect.set_defaults(func=_inspect)
     tok = sub.add_parser("train-tokenizer", help="train a Korean-aware tokenizer on Parquet shards")
     tok.add_argument("config", help="YAML tokenizer configuration")
     _common(tok)
