@@ -115,19 +115,50 @@ def read_texts(path: str, text_column: str = "text", max_docs: int | None = None
     return texts
 
 
+def read_token_split(tokens_dir: str, split: str = "val", max_docs: int | None = None) -> tuple[np.ndarray, int]:
+    """(token stream, documents) of one split of `kopile tokenize`'s output, as packed: the
+    documents that training never saw when the split is `val`."""
+    root = Path(tokens_dir)
+    meta_path = root / "tokens.json"
+    if not meta_path.is_file():
+        raise ConfigError(f"{root}: no tokens.json; give the output folder of `kopile tokenize`")
+    meta = json.loads(meta_path.read_text())
+    dtype = np.dtype(meta["dtype"]).newbyteorder("<")
+    parts, documents = [], 0
+    for bin_path in sorted((root / split).glob("*.bin")):
+        tokens = np.fromfile(bin_path, dtype=dtype)
+        offsets = np.fromfile(bin_path.with_suffix(".idx"), dtype="<i8")
+        n = len(offsets) - 1
+        if max_docs is not None and documents + n > max_docs:
+            n = max_docs - documents
+            tokens = tokens[:offsets[n]]
+        parts.append(tokens.astype(np.int64))
+        documents += n
+        if max_docs is not None and documents >= max_docs:
+            break
+    if not documents:
+        raise ConfigError(f"{root / split}: no documents in the {split!r} split")
+    return np.concatenate(parts), documents
+
+
 def perplexity(model, tok, texts: list[str], seq_len: int | None = None, batch_size: int = 8) -> dict:
     """Documents joined with <|eos|> (as the packed streams are), cut into windows of the
     model's context that do not overlap; mean loss per predicted token and its exp."""
+    stream = []
+    for ids in tok(texts, add_special_tokens=False)["input_ids"]:
+        stream.extend(ids + [tok.eos_token_id])
+    return stream_perplexity(model, np.asarray(stream, dtype=np.int64), len(texts), tok.pad_token_id, seq_len,
+                             batch_size)
+
+
+def stream_perplexity(model, stream: np.ndarray, documents: int, pad_id: int, seq_len: int | None = None,
+                      batch_size: int = 8) -> dict:
     import torch
 
     from kopile.driver.data import pad_right
     from kopile.driver.loop import token_loss_sum
 
     seq_len = seq_len or model.config.max_position_embeddings
-    stream = []
-    for ids in tok(texts, add_special_tokens=False)["input_ids"]:
-        stream.extend(ids + [tok.eos_token_id])
-    stream = np.asarray(stream, dtype=np.int64)
     windows = [stream[i:i + seq_len] for i in range(0, len(stream) - 1, seq_len)]
     windows = [w for w in windows if len(w) > 1]
     if not windows:
@@ -137,13 +168,13 @@ def perplexity(model, tok, texts: list[str], seq_len: int | None = None, batch_s
     with torch.no_grad():
         for i in range(0, len(windows), batch_size):
             chunk = windows[i:i + batch_size]
-            ids, labels = pad_right(chunk, tok.pad_token_id), pad_right(chunk, -100)
+            ids, labels = pad_right(chunk, pad_id), pad_right(chunk, -100)
             attention = torch.from_numpy((labels != -100).astype(np.int64)).to(device)
             labels_t = torch.from_numpy(labels).to(device)
             total += float(token_loss_sum(model, torch.from_numpy(ids).to(device), attention, labels_t))
             count += int((labels_t[:, 1:] != -100).sum())
     loss = total / count
-    return {"documents": len(texts), "tokens": count, "loss": round(loss, 6), "perplexity": round(math.exp(loss), 4)}
+    return {"documents": documents, "tokens": count, "loss": round(loss, 6), "perplexity": round(math.exp(loss), 4)}
 
 
 def bits_per_byte(model, tok, texts: list[str], seq_len: int | None = None, batch_size: int = 8) -> dict:

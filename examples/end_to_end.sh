@@ -16,8 +16,9 @@ $KOPILE pretrain examples/pretrain.yaml --no-progress
 $KOPILE generate build/flow/pretrain/final --prompt "대한민국의 주권은" --max-new-tokens 40
 $PYTHON examples/make_instructions.py build/flow/instructions
 $KOPILE finetune examples/finetune.yaml --no-progress
-$KOPILE eval build/flow/pretrain/final --data build/sample-run/07_pii/kept --max-docs 300
-$KOPILE eval build/flow/finetune/final --data build/sample-run/07_pii/kept --max-docs 300
+# Perplexity on the documents `kopile tokenize` put in the val split: pretraining never trained on them.
+$KOPILE eval build/flow/pretrain/final --tokens build/flow/tokens --split val
+$KOPILE eval build/flow/finetune/final --tokens build/flow/tokens --split val
 for strategy in greedy beam sample; do
   echo "--- $strategy"
   $KOPILE generate build/flow/finetune/final --chat --system "당신은 대한민국 법령과 헌법을 잘 아는 도우미입니다." \

@@ -274,17 +274,26 @@ def _eval(args) -> int:
         return 1
     import json
 
-    from kopile.driver.generate import load, perplexity, read_texts
+    from kopile.driver.generate import load, perplexity, read_texts, read_token_split, stream_perplexity
     from kopile.core.errors import ConfigError
 
+    if (args.data is None) == (args.tokens is None):
+        print("kopile: give --data (documents) or --tokens (a `kopile tokenize` output and --split)", file=sys.stderr)
+        return 1
     try:
         model, tok = load(args.checkpoint, args.device)
-        texts = read_texts(args.data, args.text_column, args.max_docs)
-        result = perplexity(model, tok, texts, args.seq_len, args.batch_size)
+        if args.tokens is not None:
+            stream, documents = read_token_split(args.tokens, args.split, args.max_docs)
+            result = stream_perplexity(model, stream, documents, tok.pad_token_id, args.seq_len, args.batch_size)
+            source = {"tokens": args.tokens, "split": args.split}
+        else:
+            texts = read_texts(args.data, args.text_column, args.max_docs)
+            result = perplexity(model, tok, texts, args.seq_len, args.batch_size)
+            source = {"data": args.data}
     except (ConfigError, ValueError, OSError) as e:
         print(f"kopile: {e}", file=sys.stderr)
         return 1
-    print(json.dumps({"checkpoint": args.checkpoint, "data": args.data, **result}, ensure_ascii=False))
+    print(json.dumps({"checkpoint": args.checkpoint, **source, **result}, ensure_ascii=False))
     return 0
 
 
@@ -400,7 +409,9 @@ def main(argv=None) -> int:
     gen.set_defaults(func=_generate)
     ev = sub.add_parser("eval", help="perplexity of a checkpoint on Parquet shards or a JSONL file")
     ev.add_argument("checkpoint", help="a checkpoint directory")
-    ev.add_argument("--data", required=True, help="Parquet shards (file, directory, glob) or .jsonl(.gz)")
+    ev.add_argument("--data", help="Parquet shards (file, directory, glob) or .jsonl(.gz)")
+    ev.add_argument("--tokens", help="a `kopile tokenize` output: measure one split of its packed streams")
+    ev.add_argument("--split", default="val", help="with --tokens: the split (val: documents training never saw)")
     ev.add_argument("--text-column", default="text")
     ev.add_argument("--max-docs", type=int, default=None)
     ev.add_argument("--seq-len", type=int, default=None, help="window length (default: the model's context)")

@@ -356,3 +356,22 @@ def test_cli_finetune_generate_and_eval(pretrained, chats_file, tmp_path, capsys
     assert main(["eval", final, "--data", str(shard)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["documents"] == 3 and result["perplexity"] > 1
+
+
+def test_eval_on_the_val_split_of_the_token_streams(pretrained, tokens_dir, capsys):
+    """`kopile eval --tokens DIR --split val`: perplexity on the documents tokenize held out,
+    read as packed (the same stream training would have seen), never the training documents."""
+    from kopile.driver.generate import read_token_split
+
+    stream, documents = read_token_split(str(tokens_dir), "val")
+    meta = json.loads((tokens_dir / "tokens.json").read_text())
+    eos = meta["eos_id"]
+    assert documents > 0 and int((stream == eos).sum()) == documents
+    train, _ = read_token_split(str(tokens_dir), "train")
+    assert len(train) > len(stream)
+    assert main(["eval", str(pretrained), "--tokens", str(tokens_dir), "--split", "val"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["split"] == "val" and result["documents"] == documents and result["perplexity"] > 1
+    assert main(["eval", str(pretrained)]) == 1  # neither --data nor --tokens
+    assert main(["eval", str(pretrained), "--tokens", str(tokens_dir), "--split", "test"]) == 1
+    assert "no documents in the 'test' split" in capsys.readouterr().err
