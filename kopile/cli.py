@@ -140,7 +140,9 @@ def _ingest(args) -> int:
         stage = summary["stages"][0]
         print(f"shards: {Path(config.output).resolve()}/{INGEST_DIR}/kept/  ({stage['output_shards']} files, "
               f"{stage['text_bytes_kept'] / 2**20:.1f} MB of text; skipped non-document records: "
-              f"{sum(stage['skipped_records'].values())})")
+              f"{sum(stage['skipped_records'].values())}); give {Path(config.output).resolve()} as input to read "
+              "them (final/)")
+        _write_report(Path(config.output))
 
     return _execute(args, load_ingest_config, lambda c: Ingester(c, _progress(args)), report)
 

@@ -32,7 +32,8 @@ def stage_table(summary: dict, top_reasons: int = 6) -> str:
         failed = f" ({s['shards_failed']} shard(s) failed)" if s["shards_failed"] else ""
         share = text_removed_share(s)
         rows.append((s["dir"] + failed, f"{s['rows_in']:,}", f"{s['kept']:,}", f"{s['removed']:,}",
-                     f"{s.get('rewritten', 0):,}", size(s.get("text_bytes_in", 0)), size(s.get("text_bytes_kept", 0)),
+                     f"{s.get('rewritten', 0):,}", size(s["text_bytes_in"]) if "text_bytes_in" in s else "–",
+                     size(s.get("text_bytes_kept", 0)),
                      "–" if share is None else f"{100 * share:.1f}%", reasons))
     n = len(header) - 1
     widths = [max(len(r[i]) for r in rows) for i in range(n)]
