@@ -91,7 +91,11 @@ def _write_report(run_dir: Path) -> None:
     """report.html at the end of a run, where the `report` extra (matplotlib) is installed."""
     import importlib.util
 
-    if importlib.util.find_spec("matplotlib") is None:
+    try:
+        available = importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):  # a broken or blocked install
+        available = False
+    if not available:
         print("report: not written (pip install 'kopile[report]' for report.html)")
         return
     from kopile.core.errors import KopileError

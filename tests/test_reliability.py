@@ -305,15 +305,17 @@ def test_repeated_ids_renamed_on_request(ray_session, tmp_path):
 
 # --- what the user sees ------------------------------------------------------------------------
 
-def test_a_refused_resume_leaves_run_json_untouched(ray_session, tmp_path, capsys):
+def test_a_changed_stage_reruns_and_says_why(ray_session, tmp_path, capsys):
+    """The CLI's side of incremental re-runs: the changed parameter named, the run finished with
+    the new settings recorded (tests/test_pipeline_run.py checks the files)."""
     write_shard(tmp_path / "in" / "a.parquet", DOCS[:3])
     cfg = write_yaml(tmp_path / "run.yaml", tmp_path / "in", tmp_path / "out", "  - normalize: {}\n")
     assert main(["run", str(cfg), "--no-progress"]) == 0
-    before = (tmp_path / "out" / "run.json").read_bytes()
     write_yaml(tmp_path / "run.yaml", tmp_path / "in", tmp_path / "out", "  - normalize: {max_chars: 10}\n")
-    assert main(["run", str(cfg), "--no-progress"]) == 1
-    assert "use a new output directory" in capsys.readouterr().err
-    assert (tmp_path / "out" / "run.json").read_bytes() == before
+    assert main(["run", str(cfg), "--no-progress"]) == 0
+    assert "01_normalize: changed: normalize.max_chars" in capsys.readouterr().out
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["status"] == "ok" and run["config"]["stages"][0]["normalize"]["max_chars"] == 10
 
 
 @pytest.mark.parametrize("missing", ["nowhere", "empty", "*.nomatch"])
