@@ -118,26 +118,22 @@ def read_texts(path: str, text_column: str = "text", max_docs: int | None = None
 def read_token_split(tokens_dir: str, split: str = "val", max_docs: int | None = None) -> tuple[np.ndarray, int]:
     """(token stream, documents) of one split of `kopile tokenize`'s output, as packed: the
     documents that training never saw when the split is `val`."""
+    from kopile.tokenizers_train.pack import TokenStream
+
     root = Path(tokens_dir)
-    meta_path = root / "tokens.json"
-    if not meta_path.is_file():
+    if not (root / "tokens.json").is_file():
         raise ConfigError(f"{root}: no tokens.json; give the output folder of `kopile tokenize`")
-    meta = json.loads(meta_path.read_text())
-    dtype = np.dtype(meta["dtype"]).newbyteorder("<")
-    parts, documents = [], 0
-    for bin_path in sorted((root / split).glob("*.bin")):
-        tokens = np.fromfile(bin_path, dtype=dtype)
-        offsets = np.fromfile(bin_path.with_suffix(".idx"), dtype="<i8")
-        n = len(offsets) - 1
-        if max_docs is not None and documents + n > max_docs:
-            n = max_docs - documents
-            tokens = tokens[:offsets[n]]
-        parts.append(tokens.astype(np.int64))
-        documents += n
-        if max_docs is not None and documents >= max_docs:
-            break
+    stream = TokenStream(root, split) if (root / split).is_dir() else None
+    documents = min(len(stream), max_docs if max_docs is not None else len(stream)) if stream else 0
     if not documents:
         raise ConfigError(f"{root / split}: no documents in the {split!r} split")
+    parts, left = [], documents
+    for tokens, offsets in stream.shards:
+        n = min(left, len(offsets) - 1)
+        parts.append(np.asarray(tokens[:offsets[n]], dtype=np.int64))
+        left -= n
+        if not left:
+            break
     return np.concatenate(parts), documents
 
 

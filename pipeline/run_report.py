@@ -27,11 +27,15 @@ from kopile.pipeline.report import size, text_removed_share
 REASON = "reason"
 
 
-def stage_dirs(run_dir: Path) -> list[Path]:
+def read_run(run_dir: Path) -> dict:
     run = io.read_json(run_dir / "run.json", None)
     if run is None:
         raise InputError(f"{run_dir} is not a kopile run directory (no run.json)")
-    return [run_dir / s["dir"] for s in run.get("stages", [])]
+    return run
+
+
+def stage_dirs(run_dir: Path, run: dict | None = None) -> list[Path]:
+    return [run_dir / s["dir"] for s in (run or read_run(run_dir)).get("stages", [])]
 
 
 def manifest_totals(stage_dir: Path) -> dict:
@@ -202,6 +206,10 @@ def _domain_extractor():
         return lambda host: host
 
 
+def _breakdown_columns(table: pa.Table) -> pa.Table:
+    return table.select([c for c in ("text", "source", "url") if c in table.schema.names])
+
+
 def _breakdown(first: pa.Table | None, final: pa.Table | None, column: str, key, top: int) -> list[list]:
     """Documents and text bytes per value of `key(row[column])`, in the input and in the output."""
     def counts(table):
@@ -227,16 +235,14 @@ def _breakdown(first: pa.Table | None, final: pa.Table | None, column: str, key,
 def build(run_dir: str | Path, samples: int = 3, max_chars: int = 300, seed: int = 0, top: int = 20) -> Path:
     """Writes RUN_DIR/report.html (and RUN_DIR/report/*.png); returns the HTML's path."""
     run_dir = Path(run_dir)
-    run = io.read_json(run_dir / "run.json", None)
-    if run is None:
-        raise InputError(f"{run_dir} is not a kopile run directory (no run.json)")
+    run = read_run(run_dir)
     figures = _Figures(run_dir / "report")
     redact = _Redactor()
     parts = [f"<h1>kopile run report</h1><p>{html.escape(str(run_dir.resolve()))} — status "
              f"<b>{html.escape(str(run.get('status')))}</b>, started {html.escape(str(run.get('started')))}, "
              f"finished {html.escape(str(run.get('finished')))}</p>"]
 
-    dirs = stage_dirs(run_dir)
+    dirs = stage_dirs(run_dir, run)
     totals = [manifest_totals(d) for d in dirs]
     funnel_rows = []
     for d, t in zip(dirs, totals):
@@ -264,10 +270,16 @@ def build(run_dir: str | Path, samples: int = 3, max_chars: int = 300, seed: int
     parts.append("<h2>Scores</h2>")
     sample_parts = ["<h2>Removed documents, sampled per reason</h2>"]
     cluster_parts = []
+    first = final = None  # what entered the first stage and what left the last, for the breakdowns
     for d, t in zip(dirs, totals):
         prefix = f"{t['stage']}_"
         kept = read_rows(d / "kept")
         removed = read_rows(d / "removed")
+        if d == dirs[0]:
+            entered = [_breakdown_columns(tab) for tab in (kept, removed) if tab is not None]
+            first = pa.concat_tables(entered, promote_options="default") if entered else None
+        if d == dirs[-1]:
+            final = _breakdown_columns(kept) if kept is not None else None
         names = sorted({c for tab in (kept, removed) if tab is not None for c in tab.schema.names
                         if c.startswith(prefix)})
         scores = []
@@ -317,13 +329,6 @@ def build(run_dir: str | Path, samples: int = 3, max_chars: int = 300, seed: int
                 sample_parts.append("</ul>")
     parts += sample_parts
 
-    first = None
-    if dirs:
-        first = pa.concat_tables([t for t in (read_rows(dirs[0] / "kept", ["text", "source", "url"]),
-                                              read_rows(dirs[0] / "removed", ["text", "source", "url"]))
-                                  if t is not None], promote_options="default") if any(
-            (dirs[0] / sub).is_dir() for sub in ("kept", "removed")) else None
-    final = read_rows(dirs[-1] / "kept", ["text", "source", "url"]) if dirs else None
     header = ["", "docs in", "docs kept", "text bytes in", "text bytes kept"]
     if first is not None and "source" in first.schema.names:
         parts.append("<h2>Per source</h2>")

@@ -292,10 +292,11 @@ def _plausible(name: str, stop: frozenset, syllables: frozenset, bare: bool = Fa
 _PRONOUNS = frozenset("제가 제게 제겐 나는 내가 나도 나를 너는 네가 우리 저희".split())
 # Native Korean given names, words of the language themselves (하늘 "sky", 보람 "worth").
 NATIVE_GIVEN_NAMES = frozenset((
-    "하늘 슬기 보람 나래 한결 아름 다운 빛나 누리 가람 초롱 이슬 새롬 하람 솔비 다솜 한별 은별 나리 단비 고은 바다 "
-    "한울 한솔 아라 라온 다온 도담 마루 로운 시온 온유 하랑 해솔 새벽 가온 여름 보라 그루 나봄 다빈 단아 미르 바름 "
-    "별님 새봄 소리 아롱 여울 예슬 우람 은솔 조은 한빛 햇살 힘찬 푸름 두리 구슬 꽃잎 노을 들찬 마음 모아 미리 "
-    "보미 봄비 빛누리 새힘 샘물 소라 송이 수리 시내 아랑 여름 예나 우리 이랑 잎새 초아 파랑 하람 한비 해랑 해솔").split())
+    "하늘 슬기 보람 나래 한결 아름 다운 빛나 누리 가람 초롱 이슬 새롬 하람 솔비 다솜 한별 은별 나리 단비 "
+    "고은 바다 한울 한솔 아라 라온 다온 도담 마루 로운 시온 온유 하랑 해솔 새벽 가온 여름 보라 그루 나봄 "
+    "다빈 단아 미르 바름 별님 새봄 소리 아롱 여울 예슬 우람 은솔 조은 한빛 햇살 힘찬 푸름 두리 구슬 꽃잎 "
+    "노을 들찬 마음 모아 미리 보미 봄비 빛누리 새힘 샘물 소라 송이 수리 시내 아랑 예나 우리 이랑 잎새 "
+    "초아 파랑 한비 해랑").split())
 # Words people call out that are not names (친구야, 사랑아, 얘들아).
 _ADDRESS_WORDS = frozenset("친구 사랑 엄마 아빠 여보 자기 얘들 누나 언니 오빠 형아 동생 아가 아기 애기 세상 인생 하늘 바다 "
                            "세월 새끼 이놈 저놈 그놈 녀석 아들 딸아 나라 조국 청춘 친구들 동지 전우 여러분 님아 우리 너희 "
@@ -443,7 +444,8 @@ def find(text: str) -> list[tuple[int, int, float]]:
         for i, word in enumerate(rest):
             stem = _strip_particle(word)
             looks = bool(set(stem) & _FOREIGN) or stem in FOREIGN_GIVEN_NAMES
-            after = text.index(word, end) + len(word)
+            at = text.index(word, end)
+            after = at + len(word)
             # A family name that looks Korean (오바마, 푸틴) needs a particle, a punctuation mark or
             # a title after it, and a given name of one syllable (조, 팀) a foreign-looking one.
             following = re.match(r"\s([가-힣]+)", text[after:after + 12])
@@ -454,7 +456,7 @@ def find(text: str) -> list[tuple[int, int, float]]:
                     or not looks and (len(first) == 1 or len(stem) > 3 or len(words) > 1):
                 break
             words.append(stem)
-            end = text.index(word, end) + len(stem)
+            end = at + len(stem)
             if stem != word:
                 break
         if len(words) >= 2:

@@ -231,8 +231,7 @@ def progress_bar(desc: str, unit: str, total: int, initial: int, enabled: bool |
 
     if enabled is None and not sys.stderr.isatty():
         return LogProgress(desc, unit, total, initial, float(os.environ.get("KOPILE_PROGRESS_SECONDS", 30)))
-    return _Bar(tqdm(total=total, initial=initial, desc=desc, unit=unit, disable=not enabled if enabled is not None
-                     else False, leave=True))
+    return _Bar(tqdm(total=total, initial=initial, desc=desc, unit=unit, disable=enabled is False, leave=True))
 
 
 def add_counts(entries, key: str) -> dict[str, int]:

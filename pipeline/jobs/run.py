@@ -148,6 +148,8 @@ class Runner:
                 index = stage_index(folder.name)
                 if index is not None and index >= first and (folder / "_manifest.json").is_file():
                     shutil.rmtree(folder)
+            # Also here, not only when the run starts: the CLI prepares before it starts Ray, and
+            # a Ray that fails to start must not leave the old settings' output as final/.
             shutil.rmtree(self.out / engine.FINAL, ignore_errors=True)
             return
 

@@ -152,11 +152,12 @@ def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
             removed.write(result.removed)
             counters.update(result.counters)
             reasons.update(result.removed.column(REASON).to_pylist())
+        removed_text = sum(removed_bytes.values())
         entry.update(rows_in=rows, kept=kept.rows, removed=removed.rows,
                      removed_by_reason=dict(sorted(reasons.items())), repaired_utf8=counters["repaired_utf8"],
                      rewritten=counters["rewritten"], text_bytes_in=text_bytes["in"], text_bytes_kept=text_bytes["kept"],
-                     text_bytes_removed=sum(removed_bytes.values()),
-                     text_bytes_rewritten=text_bytes["in"] - text_bytes["kept"] - sum(removed_bytes.values()),
+                     text_bytes_removed=removed_text,
+                     text_bytes_rewritten=text_bytes["in"] - text_bytes["kept"] - removed_text,
                      text_bytes_removed_by_reason=dict(sorted(removed_bytes.items())))
         if task.renames:
             entry["renamed_ids"] = pq.read_metadata(task.renames).num_rows
