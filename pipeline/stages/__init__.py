@@ -12,6 +12,7 @@ STAGES: dict[str, str | type] = {
     "exact_dedup": "kopile.pipeline.stages.exact_dedup:ExactDedupStage",
     "minhash_dedup": "kopile.pipeline.stages.minhash_dedup:MinhashDedupStage",
     "ngram_repetition": "kopile.pipeline.stages.ngram_repetition:NgramRepetitionStage",
+    "classifier": "kopile.pipeline.stages.classifier:ClassifierStage",
     "train_tokenizer": "kopile.pipeline.stages.train_tokenizer:TrainTokenizerStage",
 }
 

@@ -50,6 +50,11 @@ class Stage:
         self.settings = self.Params.model_validate(params)
         self.params = self.settings.model_dump()
 
+    @classmethod
+    def decided_globally(cls, params: dict) -> bool:
+        """Whether, with these settings, the stage is decided over all shards at once."""
+        return False
+
     def setup(self) -> None:
         pass
 
@@ -165,6 +170,11 @@ class GlobalStage(Stage):
     `apply` to each shard with its part of the decision (a task each)."""
 
     reason = "duplicate"
+
+    @classmethod
+    def decided_globally(cls, params: dict) -> bool:
+        return True
+
     # "arrow" for keys that a decision reads by row (memory-mapped), "parquet" otherwise.
     keys_format = "parquet"
 

@@ -1,0 +1,262 @@
+"""The toxicity recipe and the classifiers' scoring speed.
+
+Toxicity: `../shared/data/hate_speech` labelled comments (hate, offensive, none), split once by
+a hash of the text into a training part (80%) and a held-out test part (20%). Settings were
+chosen on the development split that `kopile train-classifier` takes out of the training part
+(`--tune` prints that grid); the test part was read only to report. Compared on it, trained on
+the same training part:
+- kopile's fastText (`benchmarks/classifier/toxicity.yaml`);
+- TF-IDF (character 1-4-grams within word boundaries, and words) + logistic regression,
+  scikit-learn, its C chosen on the same development split;
+- the `spam_lexicon` rule of the quality stage (a document it removes counts as toxic).
+F1 for toxic (hate or offensive) against none, and per class (hate, offensive, none).
+
+Speed: the `classifier` stage's scoring (text preparation and fastText) in MB/s of UTF-8 text
+on one core, on real long and short documents (Wikipedia, petitions, comments), median of 3.
+
+    benchmarks/.venv-bench/bin/python benchmarks/bench_classifier.py            # ~2 min
+    benchmarks/.venv-bench/bin/python benchmarks/bench_classifier.py --tune     # the development grid
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+BUILD = ROOT / "build" / "classifier"
+RESULTS = ROOT / "benchmarks" / "results"
+RECIPE = ROOT / "benchmarks" / "classifier" / "toxicity.yaml"
+CLASSES = ["hate", "offensive", "none"]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def is_test(text: str) -> bool:
+    return hashlib.blake2b(f"toxicity-test:{text}".encode(), digest_size=8).digest()[0] < 256 * 0.2
+
+
+def make_split() -> tuple[list[dict], list[dict]]:
+    """build/classifier/toxicity/{train,test}.jsonl.gz; a text is on one side only."""
+    rows = read_jsonl(DATA / "hate_speech" / "labeled_train.jsonl.gz")
+    train = [r for r in rows if not is_test(r["text"])]
+    test = [r for r in rows if is_test(r["text"])]
+    out = BUILD / "toxicity"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, part in (("train", train), ("test", test)):
+        with gzip.open(out / f"{name}.jsonl.gz", "wt", encoding="utf-8") as f:
+            for r in part:
+                f.write(json.dumps({"id": r["id"], "text": r["text"], "hate": r["hate"]}, ensure_ascii=False) + "\n")
+    return train, test
+
+
+def prf(predicted: np.ndarray, truth: np.ndarray) -> dict:
+    tp = int((predicted & truth).sum())
+    p = tp / max(int(predicted.sum()), 1)
+    r = tp / max(int(truth.sum()), 1)
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
+
+
+def scores_of(predicted_class: list[str], truth_class: list[str]) -> dict:
+    """Toxic (hate or offensive) against none, per class, and macro F1 over the three."""
+    pred, truth = np.array(predicted_class), np.array(truth_class)
+    out = {"toxic": prf(pred != "none", truth != "none")}
+    for c in CLASSES:
+        out[c] = prf(pred == c, truth == c)
+    out["macro_f1"] = round(float(np.mean([out[c]["f1"] for c in CLASSES])), 4)
+    return out
+
+
+def train_kopile(config: Path, out: Path, overrides: dict | None = None) -> dict:
+    import yaml
+
+    from kopile.pipeline.classifier_train import ClassifierConfig, train_classifier
+
+    data = yaml.safe_load(config.read_text())
+    data["sources"][0]["path"] = str(BUILD / "toxicity" / "train.jsonl.gz")
+    data["output"] = str(out)
+    for key, value in (overrides or {}).items():
+        section, _, name = key.partition(".")
+        data.setdefault(section, {})[name] = value
+    return train_classifier(ClassifierConfig.model_validate(data))
+
+
+def kopile_predict(model_dir: Path, texts: list[str]) -> list[str]:
+    from kopile.filters.classifier import FastTextScorer, Preprocess
+
+    card = json.loads((model_dir / "model_card.json").read_text())
+    scorer = FastTextScorer(model_dir / "model.bin", Preprocess(**card["preprocess"]))
+    out = []
+    for t in texts:
+        p = scorer.probabilities(t)
+        out.append(max(p, key=p.get))
+    return out
+
+
+def tfidf_fit(train: list[dict], c: float):
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=2)
+    words = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", sublinear_tf=True, min_df=1)
+    texts = [r["text"] for r in train]
+    x = hstack([chars.fit_transform(texts), words.fit_transform(texts)]).tocsr()
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(x, [r["hate"] for r in train])
+
+    def predict(rows):
+        t = [r["text"] for r in rows]
+        return list(model.predict(hstack([chars.transform(t), words.transform(t)]).tocsr()))
+    return predict
+
+
+def dev_split(train: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The development split train-classifier makes of the training part (same hash, seed 0)."""
+    from kopile.pipeline.classifier_train import split
+
+    tr, dev = split([(r["hate"], r["text"]) for r in train], 0.1, 0)
+    return [{"text": t, "hate": label} for label, t in tr], [{"text": t, "hate": label} for label, t in dev]
+
+
+def spam_rule(rows: list[dict]) -> list[str]:
+    from kopile.filters.quality import SpamLexiconFilter
+
+    f = SpamLexiconFilter()
+    return ["hate" if not f.keep(f.score(r["text"]))[0] else "none" for r in rows]
+
+
+def tune(train: list[dict]) -> None:
+    """Settings against the development split only."""
+    tr, dev = dev_split(train)
+    truth = [r["hate"] for r in dev]
+    grid = []
+    for epoch in (5, 15, 25):
+        for lr in (0.1, 0.3, 0.5):
+            for ngrams in ((0, 0), (1, 3), (2, 4)):
+                for word_ngrams in (1, 2):
+                    grid.append({"model.epoch": epoch, "model.lr": lr, "model.minn": ngrams[0],
+                                 "model.maxn": ngrams[1], "model.word_ngrams": word_ngrams})
+    for split_punct in (True, False):
+        grid.append({"model.epoch": 15, "model.lr": 0.3, "model.minn": 1, "model.maxn": 3,
+                     "model.word_ngrams": 2, "preprocess.split_punct": split_punct})
+    for g in grid:
+        card = train_kopile(RECIPE, BUILD / "tune", g)
+        v = card["validation"]
+        print(json.dumps({**g, "dev_toxic_f1": v["binary"]["f1"], "dev_macro_f1": v["macro_f1"]}), flush=True)
+    for c in (0.5, 1, 2, 4, 8):
+        pred = tfidf_fit(tr, c)(dev)
+        s = scores_of(pred, truth)
+        print(json.dumps({"tfidf_C": c, "dev_toxic_f1": s["toxic"]["f1"], "dev_macro_f1": s["macro_f1"]}), flush=True)
+
+
+def speed(model_dir: Path, repeats: int = 3) -> dict:
+    """MB/s of UTF-8 text through the stage's scoring, one core, per corpus."""
+    from kopile.filters.classifier import FastTextScorer, Preprocess
+
+    card = json.loads((model_dir / "model_card.json").read_text())
+    corpora = {
+        "wikipedia": [r["text"] for r in read_jsonl(DATA / "kowiki" / "kowiki_sample.jsonl.gz")[:20000]
+                      if len(r["text"]) > 300][:2000],
+        "petitions": [r["text"] for r in read_jsonl(DATA / "petitions" / "petitions.jsonl.gz")][:2000],
+        "comments": [r["text"] for r in read_jsonl(DATA / "hate_speech" / "unlabeled_comments.jsonl.gz")][:20000],
+    }
+    out = {}
+    for name, texts in corpora.items():
+        scorer = FastTextScorer(model_dir / "model.bin", Preprocess(**card["preprocess"]))
+        scorer.setup()
+        size = sum(len(t.encode()) for t in texts)
+        runs = []
+        for _ in range(repeats):
+            start = time.process_time()
+            for t in texts:
+                scorer.probabilities(t)
+            runs.append(time.process_time() - start)
+        out[name] = {"documents": len(texts), "mb": round(size / 1e6, 2),
+                     "mb_per_s_per_core": round(size / 1e6 / statistics.median(runs), 2)}
+    return out
+
+
+def examples(model_dir: Path, n: int = 12) -> list[dict]:
+    """What the stage removes from the unlabelled comments at the recipe's threshold: a
+    sample drawn by hash, with the scores."""
+    from kopile.filters.classifier import FastTextScorer, Preprocess
+
+    card = json.loads((model_dir / "model_card.json").read_text())
+    scorer = FastTextScorer(model_dir / "model.bin", Preprocess(**card["preprocess"]))
+    rows = read_jsonl(DATA / "hate_speech" / "unlabeled_comments.jsonl.gz")
+    removed, total = [], 0
+    for r in rows:
+        p = scorer.probabilities(r["text"])
+        total += 1
+        if p["hate"] + p["offensive"] > 0.5:
+            removed.append({"text": r["text"][:120], "hate": round(p["hate"], 3), "offensive": round(p["offensive"], 3)})
+    removed.sort(key=lambda r: hashlib.blake2b(r["text"].encode(), digest_size=8).digest())
+    return [{"removed_share": round(len(removed) / total, 4), "of": total}] + removed[:n]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tune", action="store_true", help="the development grid (no test figures)")
+    parser.add_argument("--tfidf-c", type=float, default=None, help="the baseline's C (default: from results)")
+    args = parser.parse_args()
+    train, test = make_split()
+    if args.tune:
+        tune(train)
+        return
+    model_dir = BUILD / "toxicity" / "model"
+    card = train_kopile(RECIPE, model_dir)
+    truth = [r["hate"] for r in test]
+    texts = [r["text"] for r in test]
+    c = args.tfidf_c or 4.0
+    results = {
+        "split": {"train": len(train), "test": len(test), "dev": card["validation"]["documents"]},
+        "dev": {"kopile_fasttext": {"toxic_f1": card["validation"]["binary"]["f1"],
+                                    "macro_f1": card["validation"]["macro_f1"]}},
+        "test": {"kopile_fasttext": scores_of(kopile_predict(model_dir, texts), truth),
+                 f"tfidf_logreg_C{c:g}": scores_of(tfidf_fit(dev_split(train)[0], c)(test), truth),
+                 "spam_lexicon_rule": scores_of(spam_rule(test), truth)},
+        "speed": speed(model_dir),
+        "removed_from_unlabelled": examples(model_dir),
+        "model": {k: card[k] for k in ("model", "preprocess", "model_bytes", "trainer")},
+        "machine": subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip(),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "classifier.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+    (RESULTS / "classifier.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+def markdown(r: dict) -> str:
+    lines = ["# Toxicity classifier on held-out comments (benchmarks/bench_classifier.py)", "",
+             f"Split: {r['split']['train']:,} training comments (of which {r['split']['dev']:,} development), "
+             f"{r['split']['test']:,} held-out test comments, by a hash of the text. Test figures:", "",
+             "| classifier | toxic P | toxic R | toxic F1 | hate F1 | offensive F1 | none F1 | macro F1 |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, s in r["test"].items():
+        lines.append(f"| {name} | {s['toxic']['precision']:.3f} | {s['toxic']['recall']:.3f} | {s['toxic']['f1']:.3f} | "
+                     f"{s['hate']['f1']:.3f} | {s['offensive']['f1']:.3f} | {s['none']['f1']:.3f} | {s['macro_f1']:.3f} |")
+    lines += ["", "Scoring speed, one core (MB/s of UTF-8 text, median of 3):", "",
+              "| corpus | documents | MB | MB/s |", "|---|---:|---:|---:|"]
+    for name, s in r["speed"].items():
+        lines.append(f"| {name} | {s['documents']:,} | {s['mb']} | {s['mb_per_s_per_core']} |")
+    head, *shown = r["removed_from_unlabelled"]
+    lines += ["", f"Removed from {head['of']:,} unlabelled comments: {head['removed_share']:.1%}. A sample:", ""]
+    lines += [f"- `{s['text']}` (hate {s['hate']}, offensive {s['offensive']})" for s in shown]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

