@@ -229,6 +229,13 @@ def write_npz_atomic(path: Path, **arrays) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
+def source_id(path: Path) -> str:
+    """What an input file holds, as far as a manifest entry made from it stays valid: its size
+    and modification time (a rewrite changes them; reading the file to hash it would cost a pass)."""
+    stat = Path(path).stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def file_digest(path: Path) -> str:
     """A content digest of a file: what a later stage's output depends on."""
     h = hashlib.blake2b(digest_size=16)

@@ -87,3 +87,23 @@ def test_wrong_dtype_and_other_tokenizer_are_refused(ray_session, shards, tokeni
         TokenStream(tmp_path / "out")
     with pytest.raises(RuntimeError, match="another tokenizer or settings"):
         pack(folder, tokenizer_dir, tmp_path / "out", seed=9)
+
+
+def test_a_rewritten_input_shard_is_packed_again(ray_session, tokenizer_dir, tmp_path):
+    """A pipeline re-run with other settings rewrites its kept shards under the same names:
+    the token streams must follow, not keep the old shard's tokens."""
+    write_shard(tmp_path / "in" / "a.parquet", ["첫 번째 문서입니다."] * 3, id=["a", "b", "c"])
+    write_shard(tmp_path / "in" / "b.parquet", ["그대로인 문서입니다."], id=["d"])
+    pack(tmp_path / "in", tokenizer_dir, tmp_path / "out")
+    before = json.loads((tmp_path / "out" / "tokens.json").read_text())["entries"]
+    write_shard(tmp_path / "in" / "a.parquet", ["바뀐 문서."], id=["e"])
+    pack(tmp_path / "in", tokenizer_dir, tmp_path / "out")
+    after = json.loads((tmp_path / "out" / "tokens.json").read_text())["entries"]
+    assert after["b"] == before["b"]                      # unchanged: reused
+    assert after["a"]["train"]["documents"] + after["a"]["val"]["documents"] == 1
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
+    texts = sorted(tok.decode(s.document(i)[:-1].tolist()) for split in ("train", "val")
+                   for s in [TokenStream(tmp_path / "out", split)] for i in range(len(s)))
+    assert texts == ["그대로인 문서입니다.", "바뀐 문서."]

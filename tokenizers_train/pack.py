@@ -50,10 +50,11 @@ def _hash01(seed: int, doc_id: str) -> float:
 
 
 def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column: str, id_column: str,
-               val_fraction: float, seed: int, shuffle: bool, batch_rows: int = 1000) -> dict:
-    """One shard's token files; returns its manifest entry (an error entry for a bad shard)."""
+               val_fraction: float, seed: int, shuffle: bool, batch_rows: int = 1000, input_id: str = "") -> dict:
+    """One shard's token files; returns its manifest entry (an error entry for a bad shard).
+    `input_id` says which version of the source the entry was made from."""
     started = time.perf_counter()
-    entry = {"source": source, "status": "error", "skipped_empty": 0, "seconds": 0.0}
+    entry = {"source": source, "input": input_id, "status": "error", "skipped_empty": 0, "seconds": 0.0}
     try:
         entry.update(_pack(tokenizer_dir, source, name, out, text_column, id_column, val_fraction, seed, shuffle,
                            batch_rows), status="ok")

@@ -35,11 +35,14 @@ class PackJob(Job):
     def items(self) -> list[Item]:
         c = self.config
         return [Item(name, (str(Path(c.tokenizer)), str(path), name, str(self.directory), c.text_column, c.id_column,
-                            c.val_fraction, c.seed, c.shuffle, c.batch_rows)) for name, path in self.shards]
+                            c.val_fraction, c.seed, c.shuffle, c.batch_rows, io.source_id(path)))
+                for name, path in self.shards]
 
     def done(self, item: Item, entry: dict) -> bool:
-        return entry.get("status") == "ok" and all((self.directory / s / f"{item.key}{x}").is_file()
-                                                   for s in SPLITS for x in (".bin", ".idx"))
+        # A shard rewritten since it was packed (a pipeline re-run with other settings keeps the
+        # shard names) is packed again.
+        return (entry.get("status") == "ok" and entry.get("input") == item.args[-1]
+                and all((self.directory / s / f"{item.key}{x}").is_file() for s in SPLITS for x in (".bin", ".idx")))
 
     def outputs(self, key: str, entry: dict) -> list[Path]:
         return [self.directory / s / f"{key}{x}" for s in SPLITS for x in (".bin", ".idx")]

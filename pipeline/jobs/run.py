@@ -35,11 +35,6 @@ def stage_dir_name(index: int, spec: StageSpec) -> str:
     return f"{index + 1:02d}_{spec.name}"
 
 
-def source_id(path: Path) -> str:
-    stat = Path(path).stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
-
-
 class StageJob(Job):
     task = staticmethod(stage_task)
 
@@ -129,7 +124,7 @@ class Runner:
         io.check_not_nested(io.input_roots(self.config.run.input), self.out)
         self._restart_from_first_change()
         io.prepare_dir(self.out)
-        return [Shard(name, str(path), source_id(path)) for name, path in found]
+        return [Shard(name, str(path), io.source_id(path)) for name, path in found]
 
     def _restart_from_first_change(self) -> None:
         """Re-running into an output whose stages were written with other settings: the stages
