@@ -22,8 +22,9 @@ from kopile.filters.text import LazyKiwi
 
 _SPACE = re.compile(r"\s+")
 # Punctuation and symbols glued to a word (`좋다!!`, `(현재`) would make a new word of it for
-# fastText, which splits on spaces only; runs stay together, so `ㅋㅋ` and `...` are words.
-_PUNCT = re.compile(r"([^\w\s]+)")
+# fastText, which splits on spaces only: words and runs of symbols become tokens of their own
+# (`...` stays one). One pass that finds the tokens is twice as fast as splitting, then folding spaces.
+_TOKENS = re.compile(r"\w+|[^\w\s]+")
 LABEL_PREFIX = "__label__"
 
 
@@ -46,13 +47,16 @@ class Preparer(Lazy):
 
     def __call__(self, text: str) -> str:
         s = self.settings
-        text = unicodedata.normalize("NFC", text[: s.max_chars])
+        text = text[: s.max_chars]
+        # After the normalize stage text is NFC already, and checking is cheaper than normalizing.
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
         if s.morphemes:
             if self._kiwi is None:
                 self._kiwi = LazyKiwi()
-            text = " ".join(self._kiwi.morphemes(text))
-        elif s.split_punct:
-            text = _PUNCT.sub(r" \1 ", text)
+            return " ".join(self._kiwi.morphemes(text))
+        if s.split_punct:
+            return " ".join(_TOKENS.findall(text))
         return _SPACE.sub(" ", text).strip()
 
 
@@ -70,25 +74,30 @@ def load_model(path: str | Path):
 class FastTextScorer(Lazy):
     """A fastText model's probability for each of its labels."""
 
-    TRANSIENT = {"_model": None, "labels": None}
+    TRANSIENT = {"_model": None, "_predict": None, "labels": None}
 
     def __init__(self, path: str | Path, preprocess: Preprocess):
         self.path = str(path)
         self.prepare = Preparer(preprocess)
         self._model = None
+        self._predict = None
         self.labels: list[str] | None = None
 
     def setup(self) -> None:
         if self._model is None:
             self._model = load_model(self.path)
+            # The compiled predict, (probability, label) pairs: the Python wrapper's checks and
+            # tuple reshaping cost as much as the prediction itself on a short comment.
+            self._predict = self._model.f.predict
             labels, _ = self._model.predict("", k=-1)
             self.labels = sorted(label.removeprefix(LABEL_PREFIX) for label in labels)
 
     def probabilities(self, text: str) -> dict[str, float]:
-        self.setup()
-        labels, probs = self._model.predict(self.prepare(text), k=-1)
+        if self._predict is None:
+            self.setup()
         out = dict.fromkeys(self.labels, 0.0)
-        for label, p in zip(labels, probs):
+        skip = len(LABEL_PREFIX)
+        for p, label in self._predict(self.prepare(text) + "\n", -1, 0.0, "replace"):
             # fastText's softmax can exceed 1 by a rounding step.
-            out[label.removeprefix(LABEL_PREFIX)] = min(float(p), 1.0)
+            out[label[skip:]] = p if p < 1.0 else 1.0
         return out

@@ -84,6 +84,12 @@ def parse_config(data: Any, source: str = "<config>") -> Config:
         except ConfigError as e:
             problems.append(str(e).removeprefix(f"{source}: "))
             continue
+        if hasattr(validated, "resolve"):  # settings that read files (a model): their errors are config errors
+            try:
+                validated = validated.resolve()
+            except ValueError as e:
+                problems.append(f"stages[{i}].{name}: {e}")
+                continue
         specs.append(StageSpec(name, validated.model_dump()))
         warnings += [f"stages[{i}].{name}: {w}" for w in getattr(validated, "warnings", lambda: [])()]
     if problems:

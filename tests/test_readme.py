@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from kopile.pipeline.classifier_train import ClassifierConfig
 from kopile.pipeline.config import IngestConfig, RunConfig
 from kopile.pipeline.stages import STAGES, stage_class
 from kopile.tokenizers_train.config import TokenizerConfig
@@ -43,6 +44,8 @@ def shown(block: str):
             yield IngestConfig, data, "ingest"
         elif "vocab_size" in data or "pretokenize" in data:
             yield TokenizerConfig, data, "tokenizer"
+        elif "sources" in data and "positive" in data:
+            yield ClassifierConfig, data, "train-classifier"
     for item in items:
         if isinstance(item, dict) and len(item) == 1 and next(iter(item)) in STAGES:
             name, params = next(iter(item.items()))

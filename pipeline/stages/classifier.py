@@ -58,28 +58,34 @@ class ModelRule(BaseModel):
     sha256: str | None = None
 
     @model_validator(mode="after")
-    def _check(self):
+    def _one_rule(self):
         rules = [r for r in ("min_score", "max_score", "keep_top") if getattr(self, r) is not None]
         if len(rules) > 1:
             raise ValueError(f"{self.name}: give one of min_score, max_score and keep_top, not {' and '.join(rules)}")
-        if not Path(self.path).expanduser().is_file():
+        return self
+
+    def resolve(self) -> ModelRule:
+        """The rule with what the model file and its card say filled in: the labels to score
+        by, how text is prepared, the file's digest. ValueError where they do not fit."""
+        path = Path(self.path).expanduser()
+        if not path.is_file():
             raise ValueError(f"{self.name}: no model file at {self.path}")
-        card = read_card(Path(self.path).expanduser())
-        if self.labels is None:
+        card = read_card(path)
+        labels, preprocess = self.labels, self.preprocess
+        if labels is None:
             if not card or not card.get("positive"):
                 raise ValueError(f"{self.name}: `labels` must name the labels to score by "
                                  "(there is no model card with a positive label beside the model)")
-            self.labels = list(card["positive"])
-        elif card and set(self.labels) - set(card["labels"]):
-            raise ValueError(f"{self.name}: labels {sorted(set(self.labels) - set(card['labels']))} are not "
+            labels = list(card["positive"])
+        elif card and set(labels) - set(card["labels"]):
+            raise ValueError(f"{self.name}: labels {sorted(set(labels) - set(card['labels']))} are not "
                              f"the model's (it has {card['labels']})")
-        if self.preprocess is None:
-            self.preprocess = Preprocess(**card["preprocess"]) if card else Preprocess()
-        digest = hashlib.sha256(Path(self.path).expanduser().read_bytes()).hexdigest()
+        if preprocess is None:
+            preprocess = Preprocess(**card["preprocess"]) if card else Preprocess()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if self.sha256 is not None and self.sha256 != digest:
             raise ValueError(f"{self.name}: {self.path} has SHA-256 {digest}, not the {self.sha256} the config names")
-        self.sha256 = digest
-        return self
+        return self.model_copy(update={"labels": labels, "preprocess": preprocess, "sha256": digest})
 
     def default_reason(self) -> str:
         if self.reason:
@@ -99,6 +105,10 @@ class ClassifierParams(BaseModel):
             raise ValueError(f"model names repeat: {names}")
         return self
 
+    def resolve(self) -> ClassifierParams:
+        """Settings as a run records them: each model's file read (see `ModelRule.resolve`)."""
+        return self.model_copy(update={"models": [m.resolve() for m in self.models]})
+
 
 class ClassifierStage(GlobalStage):
     name = "classifier"
@@ -109,7 +119,7 @@ class ClassifierStage(GlobalStage):
         return any(m.get("keep_top") is not None for m in params["models"])
 
     def setup(self) -> None:
-        self.rules = self.settings.models
+        self.rules = self.settings.resolve().models
         self.scorers = [FastTextScorer(Path(r.path).expanduser(), r.preprocess) for r in self.rules]
         for rule, scorer in zip(self.rules, self.scorers):
             scorer.setup()
