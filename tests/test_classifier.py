@@ -278,6 +278,7 @@ def test_toxicity_recipe_on_real_comments(tmp_path):
     import yaml
 
     recipe = yaml.safe_load((ROOT / "benchmarks" / "classifier" / "toxicity.yaml").read_text())
+    recipe["sources"] = recipe["sources"][:1]
     recipe["sources"][0]["path"] = str(SHARED_DATA / "hate_speech" / "labeled_train.jsonl.gz")
     recipe["sources"][0]["max_docs"] = 3000
     recipe["output"] = str(tmp_path / "tox")
