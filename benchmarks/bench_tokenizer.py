@@ -85,7 +85,10 @@ def _variant(path: Path, changes: dict):
     data = json.loads(path.read_text(encoding="utf-8"))
     for key, value in changes.items():
         if key == "split":
-            data["pre_tokenizer"]["split"] = value
+            pre = data["pre_tokenizer"]
+            for step in pre.get("pretokenizers", [pre]):
+                if step["type"] == "Metaspace":
+                    step["split"] = value
         elif key == "ignore_merges":
             data["model"]["ignore_merges"] = value
         else:

@@ -6,7 +6,7 @@ vocabulary is at most twice as large (<= 64,000).
     .venv/bin/python benchmarks/tokenizer_fertility.py --docs 200 --train-mb 5   # smoke run
     .venv/bin/python benchmarks/tokenizer_fertility.py --tokenizer DIR      # measure a trained tokenizer
 
-Data: ../shared/data (kowiki, petitions, nsmc, hate_speech); reference tokenizers:
+Data: ../shared/data (kowiki, petitions, nsmc, hate_speech, chatbot); reference tokenizers:
 ../shared/data/tokenizers. Split rule: a record is held out where the 64-bit BLAKE2b hash of its
 text is 0 modulo 10, training material otherwise. The rule looks at the text only, so exact
 duplicates (re-posted petitions, "굿" reviews) always land on the same side and no held-out text is
@@ -52,9 +52,10 @@ SOURCES = {
     "petitions": ["petitions/petitions.jsonl.gz"],
     "nsmc": ["nsmc/nsmc_raw_reviews.jsonl.gz"],
     "hate_speech": ["hate_speech/labeled_train.jsonl.gz", "hate_speech/unlabeled_comments.jsonl.gz"],
+    "chatbot": ["chatbot/chatbot_data.jsonl.gz"],   # a question and its answer, a line each
 }
-HELD_OUT_DOCS = {"kowiki": 700, "petitions": 300, "nsmc": 500, "hate_speech": 500}  # of 2,000
-TRAIN_SHARE = {"kowiki": 0.5, "nsmc": 0.25, "petitions": 0.2, "hate_speech": 0.05}
+HELD_OUT_DOCS = {"kowiki": 600, "petitions": 300, "nsmc": 400, "hate_speech": 400, "chatbot": 300}  # of 2,000
+TRAIN_SHARE = {"kowiki": 0.45, "nsmc": 0.25, "petitions": 0.2, "hate_speech": 0.05, "chatbot": 0.05}
 MIN_WIKI_CHARS = 200
 BOOTSTRAP = 1000
 HOLD_OUT_MODULUS = 10
@@ -70,7 +71,9 @@ def read_source(name: str) -> list[str]:
     for rel in SOURCES[name]:
         with gzip.open(DATA / rel, "rt", encoding="utf-8") as f:
             for line in f:
-                text = json.loads(line).get("text") or ""
+                record = json.loads(line)
+                text = record.get("text") or ("\n".join((record.get("instruction") or "", record.get("output") or ""))
+                                              if "instruction" in record else "")
                 if not text.strip() or name == "kowiki" and len(text) < MIN_WIKI_CHARS:
                     continue
                 try:
@@ -274,7 +277,7 @@ def main(argv=None) -> int:
            f"({train_parts}), in "
            f"{seconds['training']:.0f} s." if "training" in seconds else f"{kopile}: given with --tokenizer.")
         + "\n\nReferences are loaded from their files (SentencePiece, tokenizer.json, Tekken, tiktoken ranks, "
-        "WordPiece vocab.txt). Caveats: kopile's tokenizer is trained on the same four sources as the held-out "
+        "WordPiece vocab.txt). Caveats: kopile's tokenizer is trained on the same five sources as the held-out "
         "text, the references on their own corpora; kortok_sp was trained on Korean Wikipedia (likely including "
         "the held-out articles) and KcBERT on Naver news comments. WordPiece turns an out-of-vocabulary word "
         "into one [UNK] and kortok_sp turns every newline into <unk>: both flatter their fertility (see the "

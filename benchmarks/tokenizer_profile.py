@@ -116,7 +116,10 @@ def child(kind: str, text: str, out: str) -> dict:
         return {"seconds": time.perf_counter() - started}
     data = json.loads((Path(out) / "tokenizer.json").read_text(encoding="utf-8"))
     if kind == "encode-split":
-        data["pre_tokenizer"]["split"] = True
+        pre = data["pre_tokenizer"]
+        for step in pre.get("pretokenizers", [pre]):
+            if step["type"] == "Metaspace":
+                step["split"] = True
     tok = Tokenizer.from_str(json.dumps(data, ensure_ascii=False))
     lines = list(_lines(text))
     started = time.perf_counter()

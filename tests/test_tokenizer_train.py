@@ -43,6 +43,20 @@ def test_exact_round_trip(trained, text):
     assert tok.decode(ids, skip_special_tokens=False) == unicodedata.normalize("NFC", text)
 
 
+def test_no_pre_token_carries_a_line_break_into_a_word(trained):
+    """A newline, or a run of them, is a pre-token of its own (with the spaces around it at
+    most): no vocabulary entry can join a line's end to the next line's start."""
+    model, tok = trained
+    texts = ["안녕하세요.\n2007년 음반)\n\n《제목》", "줄 끝 \n 다음 줄\r\n또", "한 줄\n\n\n\n둘 째 줄 ", "\n앞\n"]
+    for text in texts:
+        for piece, _ in tok.pre_tokenizer.pre_tokenize_str(tok.normalizer.normalize_str(text)):
+            if "\n" in piece or "Ċ" in piece and model == "bytelevel_bpe":
+                assert not piece.replace("▁", "").replace("Ġ", "").replace("Ċ", "").replace("č", "").strip(), (text, piece)
+        assert tok.decode(tok.encode(text).ids) == text
+    newline_words = [t for t in tok.get_vocab() if ("\n" in t or "Ċ" in t) and t.strip("\n\rĊč▁Ġ ")]
+    assert newline_words == []
+
+
 def test_no_unknown_tokens_and_nfc(trained):
     model, tok = trained
     unk = tok.token_to_id(T.UNK)
@@ -146,8 +160,10 @@ def test_sp_bpe_encodes_each_text_as_one_word_with_the_ids_of_a_split_at_spaces(
 
     tok = T.train(corpus, "sp_bpe", vocab_size=1200)
     data = json.loads(tok.to_str())
-    assert data["pre_tokenizer"]["split"] is False
-    data["pre_tokenizer"]["split"] = True
+    steps = data["pre_tokenizer"]["pretokenizers"]
+    metaspace = next(step for step in steps if step["type"] == "Metaspace")
+    assert metaspace["split"] is False
+    metaspace["split"] = True
     split = Tokenizer.from_str(json.dumps(data, ensure_ascii=False))
     texts = corpus[:300] + ROUND_TRIP + ["  두 칸  띄어 쓴   문장 ", "숫자 2024년 3월, 끝."]
     fast = [e.ids for e in tok.encode_batch_fast(texts, add_special_tokens=False)]
