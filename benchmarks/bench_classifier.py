@@ -89,15 +89,10 @@ def make_split() -> tuple[list[dict], list[dict]]:
     return train + clean, test
 
 
-def prf(predicted: np.ndarray, truth: np.ndarray) -> dict:
-    tp = int((predicted & truth).sum())
-    p = tp / max(int(predicted.sum()), 1)
-    r = tp / max(int(truth.sum()), 1)
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
-
-
 def scores_of(predicted_class: list[str], truth_class: list[str]) -> dict:
     """Toxic (hate or offensive) against none, per class, and macro F1 over the three."""
+    from kopile.pipeline.classifier_train import precision_recall_f1 as prf
+
     pred, truth = np.array(predicted_class), np.array(truth_class)
     out = {"toxic": prf(pred != "none", truth != "none")}
     for c in CLASSES:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from kopile.core.config import STRICT
 from kopile.filters.base import Lazy
+from kopile.filters.langid import load_fasttext
 from kopile.filters.text import LazyKiwi
 
 _SPACE = re.compile(r"\s+")
@@ -60,17 +61,6 @@ class Preparer(Lazy):
         return _SPACE.sub(" ", text).strip()
 
 
-def load_model(path: str | Path):
-    import fasttext
-
-    if not hasattr(fasttext, "load_model"):
-        raise RuntimeError(f"the `fasttext` module at {fasttext.__file__} has no load_model")
-    try:
-        return fasttext.load_model(str(path))
-    except ValueError as e:
-        raise ValueError(f"{path}: not a fastText model ({e})") from None
-
-
 class FastTextScorer(Lazy):
     """A fastText model's probability for each of its labels."""
 
@@ -85,7 +75,7 @@ class FastTextScorer(Lazy):
 
     def setup(self) -> None:
         if self._model is None:
-            self._model = load_model(self.path)
+            self._model = load_fasttext(self.path)
             # The compiled predict, (probability, label) pairs: the Python wrapper's checks and
             # tuple reshaping cost as much as the prediction itself on a short comment.
             self._predict = self._model.f.predict

@@ -56,7 +56,10 @@ def load_fasttext(path: str | Path):
     # either can predict, and that is all language identification needs.
     if not hasattr(fasttext, "load_model"):
         raise RuntimeError(f"the `fasttext` module at {fasttext.__file__} has no load_model")
-    return fasttext.load_model(str(path))
+    try:
+        return fasttext.load_model(str(path))
+    except ValueError as e:
+        raise ValueError(f"{path}: not a fastText model ({e})") from None
 
 
 def _hangul(c: list) -> int:

@@ -224,7 +224,7 @@ def roc_auc(scores: np.ndarray, truth: np.ndarray) -> float | None:
     return float((ranks[truth].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
-def _prf(predicted: np.ndarray, truth: np.ndarray) -> dict:
+def precision_recall_f1(predicted: np.ndarray, truth: np.ndarray) -> dict:
     tp = int((predicted & truth).sum())
     p = tp / int(predicted.sum()) if predicted.any() else 0.0
     r = tp / int(truth.sum()) if truth.any() else 0.0
@@ -243,11 +243,13 @@ def evaluate(scorer: FastTextScorer, val: list[tuple[str, str]], positives: list
     per_label = {}
     for i, label in enumerate(labels):
         is_label = truth == label
-        per_label[label] = {**_prf(predicted == label, is_label), "roc_auc": _round(roc_auc(probs[:, i], is_label))}
+        per_label[label] = {**precision_recall_f1(predicted == label, is_label),
+                            "roc_auc": _round(roc_auc(probs[:, i], is_label))}
     columns = [labels.index(p) for p in positives if p in labels]
     score = probs[:, columns].sum(axis=1)
     is_positive = np.isin(truth, positives)
-    binary = {**_prf(score >= 0.5, is_positive), "roc_auc": _round(roc_auc(score, is_positive))}
+    binary = {**precision_recall_f1(score >= 0.5, is_positive),
+              "roc_auc": _round(roc_auc(score, is_positive))}
     return {"documents": len(val), "accuracy": round(float((predicted == truth).mean()), 4),
             "macro_f1": round(float(np.mean([m["f1"] for m in per_label.values()])), 4),
             "positive": positives, "binary": binary, "per_label": per_label}
