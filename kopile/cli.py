@@ -217,7 +217,7 @@ def _tokenize(args) -> int:
 
 
 def _tokenizer_report(args) -> int:
-    if _missing("report", "sentencepiece", "tiktoken", "matplotlib"):
+    if _missing("report", "tiktoken", "matplotlib"):
         return 1
     from kopile.core import io
     from kopile.core.errors import KopileError

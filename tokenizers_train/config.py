@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from kopile.core.config import STRICT, load_yaml, parse_model
 
@@ -14,12 +14,23 @@ class TokenizerSettings(BaseModel):
     model_config = STRICT
 
     model: Literal["sp_bpe", "unigram", "bytelevel_bpe"] = "sp_bpe"
+    # Which library trains: `auto` is SentencePiece for `sp_bpe` with pretokenize default or
+    # digits and vocab_size >= 8,000 (2-3x faster, same fertility), `tokenizers` otherwise.
+    # tokenizer.json either way.
+    backend: Literal["auto", "sentencepiece", "tokenizers"] = "auto"
     vocab_size: int = Field(32000, ge=512, le=1_000_000, strict=True)
     pretokenize: Literal["default", "punct", "digits", "kiwi"] = "default"
     fold_width: bool = Field(False, strict=True)
     min_frequency: int = Field(2, ge=1, strict=True)
     max_chars: int | None = Field(None, ge=1, strict=True)  # train on the first this many characters only
     model_max_length: int = Field(4096, ge=1, strict=True)
+
+    @model_validator(mode="after")
+    def _backend_fits(self):
+        from kopile.tokenizers_train.train import resolve_backend
+
+        resolve_backend(self.model, self.pretokenize, self.backend, self.vocab_size)
+        return self
 
 
 class TokenizerConfig(TokenizerSettings):

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from kopile.core import io
+from kopile.core.errors import ConfigError, KopileError
 from kopile.tokenizers_train import corpus, train
 
 
@@ -31,15 +32,24 @@ def train_tokenizer(config, parallel=None) -> dict:
             counted["characters"] += len(text)
             yield text
 
+    try:
+        backend = train.resolve_backend(config.model, config.pretokenize, config.backend, config.vocab_size)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
     alphabet = None
-    if config.model == "sp_bpe":  # a first streaming pass fixes the alphabet: deterministic training
+    if config.model == "sp_bpe" and backend == "tokenizers":
+        # a first streaming pass fixes the alphabet: deterministic training
         alphabet = train.alphabet_of(corpus.texts(shards, column, config.max_chars), config.vocab_size)
-    tok = train.train(stream(), config.model, config.vocab_size, config.pretokenize, config.fold_width,
-                      config.min_frequency, alphabet)
+    try:
+        tok = train.train(stream(), config.model, config.vocab_size, config.pretokenize, config.fold_width,
+                          config.min_frequency, alphabet, backend)
+    except (ValueError, RuntimeError) as e:  # a vocabulary too small or too large for the text
+        raise KopileError(f"training the tokenizer on {config.input}: {e}") from None
     trained = time.perf_counter()
     train.save(tok, out, config.model_max_length)
     report = {
         "settings": config.model_dump(),
+        "backend": backend,
         "vocab_size": tok.get_vocab_size(),
         **counted,
         "seconds": {"kiwi_marking": round(marked - started, 3), "training": round(trained - marked, 3),

@@ -63,21 +63,20 @@ class Packer:
         self.progress = progress
 
     def prepare(self) -> PackJob:
-        from tokenizers import Tokenizer
-
+        from kopile.tokenizers_train.encoder import Encoder
         from kopile.tokenizers_train.train import EOS
 
         c = self.config
         tok_file = Path(c.tokenizer) / "tokenizer.json"
         if not tok_file.is_file():
             raise InputError(f"{c.tokenizer}: no tokenizer.json (train one with `kopile train-tokenizer`)")
-        tok = Tokenizer.from_file(str(tok_file))
+        tok = Encoder(c.tokenizer)
         if tok.token_to_id(EOS) is None:
             raise InputError(f"{tok_file}: has no {EOS} token to end documents with")
         shards = [(name.removesuffix(".parquet"), path) for name, path in io.list_shards(c.input)]
         io.check_not_nested(io.input_roots(c.input), self.out)
-        header = {"dtype": dtype_for(tok.get_vocab_size()).str, "vocab_size": tok.get_vocab_size(),
-                  "eos_id": tok.token_to_id(EOS), "tokenizer": str(Path(c.tokenizer).resolve()),
+        header = {"dtype": dtype_for(tok.vocab_size).str, "vocab_size": tok.vocab_size,
+                  "eos_id": tok.token_to_id(EOS), "tokenizer": str(Path(c.tokenizer).resolve()), "encoder": tok.engine,
                   "settings": c.model_dump(), "shards": [name for name, _ in shards]}
         job = PackJob(c, shards, hashlib.sha256(tok_file.read_bytes()).hexdigest(), header)
         engine.check_manifest(job)
