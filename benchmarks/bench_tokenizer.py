@@ -1,21 +1,23 @@
-"""Tokenizer training and encoding: kopile (HF `tokenizers`) against sentencepiece, same text, one run.
+"""Tokenizer training and encoding: kopile against sentencepiece, same text, one run.
 
     .venv/bin/python benchmarks/bench_tokenizer.py --repeat 3          # timed: a quiet machine
     .venv/bin/python benchmarks/bench_tokenizer.py --mb 5 --repeat 1   # a check
 
-Training (each in its own subprocess, peak RSS from getrusage, 2 threads where the tool has them):
-kopile's default (`sp_bpe`, 32,000, one text per iterator item), the same fed in lists of 1,000
-texts (`batches`: fewer calls into Python), with no normalizer (`no-normalizer`: what NFC costs;
-all but a few texts are NFC already), with a 600-token vocabulary (`count-only`: the reading, normalising and word
-counting of the full run but almost no merges), kopile's `bytelevel_bpe`, sentencepiece BPE and
-Unigram (byte fallback, 2 threads).
-Encoding on one core (one Rayon thread; sentencepiece `encode` on a list), in batches of 1,000
-texts: kopile as `kopile tokenize` encodes (the saved tokenizer, `encode_batch_fast`), and
-variants of it: `encode_batch` (character offsets), the Metaspace split at every space (the
-earlier tokenizer.json), BPE `ignore_merges`, no normalizer. Each variant's documents whose ids
-differ from the earlier configuration's (`encode-kopile-split`) are counted, and the documents
-that do not decode back to their text. Then `kopile tokenize` over Parquet shards of the text with
-1 and 2 Ray workers. Medians of --repeat runs, interleaved.
+Training (each in its own subprocess, peak RSS from getrusage, 2 threads): kopile's default
+(`sp_bpe`, 32,000: SentencePiece's trainer, exported to tokenizer.json), the same with
+`backend: tokenizers` (Hugging Face's BPE trainer), and sentencepiece BPE itself (byte fallback,
+its default normalization and splits).
+Encoding on one core (one thread everywhere), in batches of 1,000 texts:
+- `encode-kopile`: what `kopile tokenize` encodes with (`tokenizers_train.encoder.Encoder`: the
+  SentencePiece model made from tokenizer.json), NFC included;
+- `encode-kopile-tokenizers`: the same tokenizer.json through `tokenizers` (`encode_batch_fast`):
+  the reference ids;
+- `encode-tiktoken`: the other candidate measured before choosing: tiktoken over the same
+  vocabulary (ranks from the merges; characters built from their bytes first);
+- `encode-spm`: sentencepiece's own model above, `num_threads=1`.
+Each kopile encoder's documents whose ids differ from tokenizer.json's are counted (a CRC-32 per
+document), and the documents that do not decode back to their text. Then `kopile tokenize` over
+Parquet shards of the text with 1 and 2 Ray workers. Medians of --repeat runs, interleaved.
 """
 from __future__ import annotations
 
@@ -68,32 +70,63 @@ def _lines(path: str):
             yield line.rstrip("\n")
 
 
-# Encoding variants: (method, changes to tokenizer.json); `split` is the Metaspace setting.
-ENCODINGS = {
-    "encode-kopile": ("encode_batch_fast", {}),
-    "encode-kopile-offsets": ("encode_batch", {}),
-    "encode-kopile-split": ("encode_batch", {"split": True}),
-    "encode-kopile-ignore-merges": ("encode_batch_fast", {"ignore_merges": True}),
-    "encode-kopile-no-normalizer": ("encode_batch_fast", {"normalizer": None}),
-}
-REFERENCE = "encode-kopile-split"
+REFERENCE = "encode-kopile-tokenizers"
+KOPILE_ENCODERS = ("encode-kopile", "encode-kopile-tokenizers", "encode-tiktoken")
 
 
-def _variant(path: Path, changes: dict):
-    from tokenizers import Tokenizer
+def _tiktoken_of(path: Path):
+    """tiktoken over kopile's `sp_bpe` vocabulary, and the map of its ranks to kopile's ids. A
+    rank is a token's bytes; characters in the vocabulary are built from their bytes before
+    any merge (byte prefixes that are no token map back to byte tokens)."""
+    import numpy as np
+    import tiktoken
 
     data = json.loads(path.read_text(encoding="utf-8"))
-    for key, value in changes.items():
-        if key == "split":
-            pre = data["pre_tokenizer"]
-            for step in pre.get("pretokenizers", [pre]):
-                if step["type"] == "Metaspace":
-                    step["split"] = value
-        elif key == "ignore_merges":
-            data["model"]["ignore_merges"] = value
-        else:
-            data[key] = value
-    return Tokenizer.from_str(json.dumps(data, ensure_ascii=False))
+    vocab = data["model"]["vocab"]
+    ranks = {bytes([i]): i for i in range(256)}
+    ids = {i: vocab[f"<0x{i:02X}>"] for i in range(256)}
+    partial = set()
+    for ch in sorted((t for t in vocab if len(t) == 1), key=vocab.get):
+        b = ch.encode()
+        if len(b) == 1:
+            ids[b[0]] = vocab[ch]
+        for k in range(2, len(b) + 1):
+            if b[:k] not in ranks:
+                ranks[b[:k]] = len(ranks)
+                partial.add(ranks[b[:k]])
+            if k == len(b):
+                ids[ranks[b]] = vocab[ch]
+                partial.discard(ranks[b])
+    for m in data["model"]["merges"]:
+        left, right = m if isinstance(m, list) else m.split(" ", 1)
+        b = (left + right).encode()
+        if b not in ranks:
+            ranks[b] = len(ranks)
+            ids[ranks[b]] = vocab[left + right]
+    enc = tiktoken.Encoding("kopile", pat_str=r"▁?[^▁\r\n]+|▁|[\r\n]+", mergeable_ranks=ranks, special_tokens={})
+    table = np.full(len(ranks), -1, dtype=np.int64)
+    for r, i in ids.items():
+        table[r] = i
+    is_partial = np.zeros(len(ranks), dtype=bool)
+    is_partial[list(partial)] = True
+    byte_of = {r: b for b, r in ranks.items()}
+
+    def encode_batch(texts):
+        import unicodedata
+
+        out = []
+        for text in texts:
+            if not unicodedata.is_normalized("NFC", text):
+                text = unicodedata.normalize("NFC", text)
+            r = np.asarray(enc.encode_ordinary(text.replace(" ", "▁")), dtype=np.int64)
+            if is_partial[r].any():
+                out.append([x for t in r.tolist() for x in ([vocab[f"<0x{c:02X}>"] for c in byte_of[t]]
+                                                            if is_partial[t] else [int(table[t])])])
+            else:
+                out.append(table[r].tolist())
+        return out
+
+    return encode_batch
 
 
 def _digests(ids: list[list[int]]) -> bytes:
@@ -117,41 +150,43 @@ def _batches(path: str, size: int = 1000):
 
 def child(kind: str, text: str, out: str) -> dict:
     started = time.perf_counter()
-    if kind.startswith("kopile"):
+    if kind in ("kopile", "kopile-tokenizers"):
         from kopile.tokenizers_train import train as T
 
-        model, vocab = {"kopile": ("sp_bpe", VOCAB), "kopile-count-only": ("sp_bpe", 600),
-                        "kopile-batches": ("sp_bpe", VOCAB), "kopile-no-normalizer": ("sp_bpe", VOCAB),
-                        "kopile-bytelevel": ("bytelevel_bpe", VOCAB)}[kind]
-        if kind in ("kopile-batches", "kopile-no-normalizer"):
-            tok, trainer = T.build(model, vocab)
-            if kind == "kopile-no-normalizer":
-                tok.normalizer = None
-            tok.train_from_iterator(_batches(text) if kind == "kopile-batches" else _lines(text), trainer=trainer)
-            tok = T.finish(tok, model, "default")
-        else:
-            tok = T.train(_lines(text), model, vocab)
+        tok = T.train(_lines(text), "sp_bpe", VOCAB, backend="auto" if kind == "kopile" else "tokenizers")
         T.save(tok, out)
-    elif kind.startswith("spm"):
+    elif kind == "spm-bpe":
         import sentencepiece as spm
 
         spm.SentencePieceTrainer.train(input=text, model_prefix=str(Path(out) / "spm"), vocab_size=VOCAB,
-                                       model_type=kind.split("-")[1], character_coverage=0.9995,
-                                       byte_fallback=True, num_threads=2, input_sentence_size=0,
-                                       max_sentence_length=1 << 20, minloglevel=2)
-    elif kind in ENCODINGS:
+                                       model_type="bpe", character_coverage=0.9995, byte_fallback=True,
+                                       num_threads=2, input_sentence_size=0, max_sentence_length=1 << 20,
+                                       minloglevel=2)
+    elif kind in KOPILE_ENCODERS:
         import unicodedata
 
-        method, changes = ENCODINGS[kind]
-        tok = _variant(Path(out) / "tokenizer.json", changes)
-        encode = getattr(tok, method)
+        from tokenizers import Tokenizer
+
+        path = Path(out) / "tokenizer.json"
+        tok = Tokenizer.from_file(str(path))
+        engine = kind
+        if kind == "encode-kopile":
+            from kopile.tokenizers_train.encoder import Encoder
+
+            encoder = Encoder(out)
+            encode, engine = encoder.encode_batch, encoder.engine
+        elif kind == "encode-tiktoken":
+            encode = _tiktoken_of(path)
+        else:
+            def encode(batch):
+                return [e.ids for e in tok.encode_batch_fast(batch, add_special_tokens=False)]
         lines = list(_lines(text))
         started = time.perf_counter()
-        ids = [e.ids for i in range(0, len(lines), 1000) for e in encode(lines[i:i + 1000], add_special_tokens=False)]
+        ids = [x for i in range(0, len(lines), 1000) for x in encode(lines[i:i + 1000])]
         seconds = time.perf_counter() - started
         (Path(out) / f"{kind}.crc").write_bytes(_digests(ids))
         decoded = tok.decode_batch(ids, skip_special_tokens=False)
-        return {"seconds": seconds, "tokens": sum(map(len, ids)),
+        return {"seconds": seconds, "tokens": sum(map(len, ids)), "engine": engine,
                 "round_trip_failures": sum(d != unicodedata.normalize("NFC", t) for d, t in zip(decoded, lines))}
     elif kind == "encode-spm":
         import sentencepiece as spm
@@ -159,7 +194,8 @@ def child(kind: str, text: str, out: str) -> dict:
         sp = spm.SentencePieceProcessor(model_file=str(Path(out) / "spm.model"))
         lines = list(_lines(text))
         started = time.perf_counter()
-        tokens = sum(len(ids) for i in range(0, len(lines), 1000) for ids in sp.encode(lines[i:i + 1000]))
+        tokens = sum(len(ids) for i in range(0, len(lines), 1000)
+                     for ids in sp.encode(lines[i:i + 1000], num_threads=1))
         return {"seconds": time.perf_counter() - started, "tokens": tokens}
     return {"seconds": time.perf_counter() - started,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
@@ -220,9 +256,8 @@ def main(argv=None) -> None:
     text = build_text(args.mb, args.work)
     size = text.stat().st_size / 1e6
     print(f"text: {text} ({size:.1f} MB)", flush=True)
-    trainings = ["kopile", "kopile-batches", "kopile-no-normalizer", "kopile-count-only", "kopile-bytelevel",
-                 "spm-bpe", "spm-unigram"]
-    encodings = [*ENCODINGS, "encode-spm"]
+    trainings = ["kopile", "kopile-tokenizers", "spm-bpe"]
+    encodings = [*KOPILE_ENCODERS, "encode-spm"]
     runs: dict[str, list[dict]] = {k: [] for k in trainings + encodings + ["tokenize-1", "tokenize-2"]}
     for r in range(args.repeat):
         for kind in trainings:
@@ -236,7 +271,7 @@ def main(argv=None) -> None:
             print(f"[{r + 1}/{args.repeat}] {kind}: {size / res['seconds']:.2f} MB/s, busy {res.get('machine_busy')}",
                   flush=True)
         reference = (args.work / "kopile" / f"{REFERENCE}.crc").read_bytes()
-        for kind in ENCODINGS:
+        for kind in KOPILE_ENCODERS:
             # ids of the same tokenizer in the same repeat: compared by a CRC-32 per document
             digests = (args.work / "kopile" / f"{kind}.crc").read_bytes()
             runs[kind][-1]["documents_differing"] = sum(digests[i:i + 4] != reference[i:i + 4]
@@ -256,6 +291,9 @@ def main(argv=None) -> None:
     targets = {
         "training_vs_spm_bpe (want <= 1.5)": round(train["kopile"]["seconds"] / train["spm-bpe"]["seconds"], 2),
         "encoding_per_core_vs_spm (want >= 1.0)": round(encode["encode-kopile"]["mb_per_s"] / encode["encode-spm"]["mb_per_s"], 2),
+        "training_with_tokenizers_vs_spm_bpe": round(train["kopile-tokenizers"]["seconds"] / train["spm-bpe"]["seconds"], 2),
+        "encoding_with_tokenizers_vs_spm": round(encode["encode-kopile-tokenizers"]["mb_per_s"] / encode["encode-spm"]["mb_per_s"], 2),
+        "encoding_with_tiktoken_vs_spm": round(encode["encode-tiktoken"]["mb_per_s"] / encode["encode-spm"]["mb_per_s"], 2),
     }
     report = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "kopile_git": git_revision(), "machine": machine(),
               "text": {"path": str(text), "mb": round(size, 1)}, "repeat": args.repeat, "training": train,
@@ -267,13 +305,15 @@ def main(argv=None) -> None:
              f"{args.repeat}.", "", "| training | seconds | peak RSS MB | machine busy |", "|---|---:|---:|---:|"]
     for k, v in train.items():
         lines.append(f"| {k} | {v['seconds']:.1f} | {v['peak_rss_mb']:.0f} | {v.get('machine_busy', 0):.0%} |")
-    lines += ["", f"| encoding | MB/s | tokens/s | documents with ids unlike {REFERENCE} | round-trip failures "
-              "| machine busy |", "|---|---:|---:|---:|---:|---:|"]
+    documents = sum(1 for _ in _lines(str(text)))
+    lines += ["", f"| encoding | engine | MB/s | tokens/s | documents (of {documents:,}) with ids unlike "
+              f"tokenizer.json's ({REFERENCE}) | round-trip failures | machine busy |", "|---|---|---:|---:|---:|---:|---:|"]
     for k, v in encode.items():
         differ = f"{v['documents_differing']:.0f}" if "documents_differing" in v else ""
         fails = f"{v['round_trip_failures']:.0f}" if "round_trip_failures" in v else ""
         busy = f"{v['machine_busy']:.0%}" if "machine_busy" in v else ""
-        lines.append(f"| {k} | {v['mb_per_s']:.2f} | {v['tokens_per_s']:,} | {differ} | {fails} | {busy} |")
+        engine = runs[k][0].get("engine", "sentencepiece" if k == "encode-spm" else "")
+        lines.append(f"| {k} | {engine} | {v['mb_per_s']:.2f} | {v['tokens_per_s']:,} | {differ} | {fails} | {busy} |")
     lines += ["", *(f"- {k}: **{v}**" for k, v in targets.items())]
     (RESULTS / "tokenizer_speed.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

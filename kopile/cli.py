@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -223,8 +224,15 @@ def _tokenizer_report(args) -> int:
     from kopile.core.errors import KopileError
     from kopile.tokenizers_train import corpus, report
 
+    domains = None
     try:
-        texts = list(corpus.texts(io.list_shards(args.texts), args.text_column))[: args.max_docs]
+        shards = io.list_shards(args.texts)
+        if args.domain_column:
+            pairs = list(itertools.islice(corpus.labelled_texts(shards, args.text_column, args.domain_column),
+                                          args.max_docs))
+            texts, domains = [t for t, _ in pairs], [d for _, d in pairs]
+        else:
+            texts = list(itertools.islice(corpus.texts(shards, args.text_column), args.max_docs))
         tokenizers = {"kopile": report.load_kopile(args.tokenizer)}
         if args.references:
             tokenizers.update(report.load_references(args.references))
@@ -234,9 +242,14 @@ def _tokenizer_report(args) -> int:
     if not texts:
         print(f"kopile: no text in {args.texts}", file=sys.stderr)
         return 1
-    rows = report.fertility_report(tokenizers, texts, args.out)
+    max_vocab = args.max_vocab or 2 * tokenizers["kopile"].vocab_size
+    rows = report.fertility_report(tokenizers, texts, args.out, domains=domains, max_vocab=max_vocab)
     print(report.markdown_table(rows, lambda name: name == "kopile"))
-    print(f"report: {args.out}/fertility.md, fertility.json, fertility.png ({len(texts):,} documents)")
+    if domains is not None:
+        print(f"\nby {args.domain_column} (vocabulary <= {max_vocab:,}):")
+        print(report.domain_table(rows, list(dict.fromkeys(domains)), lambda name: name == "kopile", max_vocab))
+    written = "fertility.md, fertility.json, fertility.png" + (", fertility_domains.png" if domains else "")
+    print(f"report: {args.out}/{{{written}}} ({len(texts):,} documents)")
     return 0
 
 
@@ -408,6 +421,10 @@ def main(argv=None) -> int:
                                           "SentencePiece .model, tiktoken, Tekken or WordPiece vocab.txt)")
     rep.add_argument("--text-column", default="text")
     rep.add_argument("--max-docs", type=int, default=2000)
+    rep.add_argument("--domain-column", help="a column naming each text's domain (source): adds the table and "
+                                             "plot per domain")
+    rep.add_argument("--max-vocab", type=int, help="the per-domain table and plot show references with at most "
+                                                   "this vocabulary (default: twice kopile's)")
     rep.add_argument("--out", default="tokenizer-report", help="output directory")
     rep.set_defaults(func=_tokenizer_report)
     clf = sub.add_parser("train-classifier", help="train a fastText classifier (quality, toxicity) from labelled "

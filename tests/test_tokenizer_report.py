@@ -130,3 +130,57 @@ def test_tokenizer_report_command(sample_dir, tmp_path):
     rows = {r["name"]: r for r in json.loads((tmp_path / "report" / "fertility.json").read_text())["rows"]}
     assert set(rows) == {"kopile", "small_bytes"}
     assert rows["kopile"]["tokens_per_char"] < rows["small_bytes"]["tokens_per_char"]
+
+
+def test_lossless_count_charges_an_unknown_token_the_bytes_it_drops(tmp_path):
+    """WordPiece turns an unknown word into one [UNK]; byte fallback would need its UTF-8 bytes."""
+    (tmp_path / "vocab.txt").write_text("\n".join(["[UNK]", "국민", "##의", "권리", "a"]) + "\n", encoding="utf-8")
+    enc = R.load_wordpiece(tmp_path / "vocab.txt", "tiny")
+    text = "국민의 권리 憲法 a"  # BERT isolates each Hanja: two [UNK], each standing for 3 bytes
+    f = R.fertility(enc, [text], [set()], per_text=True)
+    assert f["counts"]["tokens"] == 6 and f["counts"]["unk"] == 2
+    assert f["lossless_per_text"] == [6 - 2 + 3 + 3]
+    assert f["lossless_tokens_per_char"] == pytest.approx(10 / len(text))
+
+
+def test_tokenizer_report_by_domain(sample_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT, read_dir
+    from kopile.tokenizers_train import train as T
+
+    table = read_dir(sample_dir)
+    texts = [t for t in table.column("text").to_pylist() if t]
+    T.save(T.train(texts, "sp_bpe", vocab_size=1200), tmp_path / "mine")
+    (tmp_path / "refs").mkdir()
+    T.save(T.train(texts, "bytelevel_bpe", vocab_size=800), tmp_path / "refs" / "small_bytes")
+    T.save(T.train(texts, "bytelevel_bpe", vocab_size=5000), tmp_path / "refs" / "big_bytes")
+    out = subprocess.run([sys.executable, "-m", "kopile.cli", "tokenizer-report", "--tokenizer", str(tmp_path / "mine"),
+                          "--texts", str(sample_dir), "--references", str(tmp_path / "refs"), "--max-docs", "100000",
+                          "--domain-column", "source", "--out", str(tmp_path / "report")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "report" / "fertility_domains.png").read_bytes()[:4] == b"\x89PNG"
+    rows = {r["name"]: r for r in json.loads((tmp_path / "report" / "fertility.json").read_text())["rows"]}
+    sources = sorted({s for t, s in zip(table.column("text").to_pylist(), table.column("source").to_pylist()) if t})
+    assert sorted(rows["kopile"]["by_domain"]) == sources
+    md = (tmp_path / "report" / "fertility.md").read_text()
+    section = md[md.index("## Tokens per character by domain (vocabulary <= 2,400)"):]
+    assert "| **kopile** |" in section and "| small_bytes |" in section and "big_bytes" not in section
+    assert "by source (vocabulary <= 2,400):" in out.stdout
+
+
+def test_tokenizer_report_names_a_missing_domain_column(sample_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT, read_dir
+    from kopile.tokenizers_train import train as T
+
+    texts = [t for t in read_dir(sample_dir).column("text").to_pylist() if t]
+    T.save(T.train(texts[:200], "sp_bpe", vocab_size=600), tmp_path / "mine")
+    out = subprocess.run([sys.executable, "-m", "kopile.cli", "tokenizer-report", "--tokenizer", str(tmp_path / "mine"),
+                          "--texts", str(sample_dir), "--domain-column", "genre", "--out", str(tmp_path / "r")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1 and "no column 'genre'" in out.stderr and "Traceback" not in out.stderr

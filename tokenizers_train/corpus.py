@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kopile.core import io
+from kopile.core.errors import InputError
 from kopile.core.schema import require_text_column
 
 
@@ -25,6 +26,20 @@ def texts(shards: list[tuple[str, Path]], text_column: str = "text", max_chars: 
                     return
                 seen += len(text)
                 yield text
+
+
+def labelled_texts(shards: list[tuple[str, Path]], text_column: str, label_column: str,
+                   batch_rows: int = 1000) -> Iterator[tuple[str, str]]:
+    """(text, label) of every non-empty text; a missing label reads as "none"."""
+    for _, path in shards:
+        parquet = pq.ParquetFile(path)
+        require_text_column(parquet.schema_arrow, text_column, str(path))
+        if label_column not in parquet.schema_arrow.names:
+            raise InputError(f"{path}: no column {label_column!r} (columns: {', '.join(parquet.schema_arrow.names)})")
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=[text_column, label_column]):
+            for text, label in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
+                if text:
+                    yield text, "none" if label is None else str(label)
 
 
 def mark_morphemes(source: str, out: str, text_column: str) -> None:

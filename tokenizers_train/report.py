@@ -11,6 +11,9 @@ Metrics (`fertility`), summed over all texts before dividing (long texts weigh m
 - bytes per token: UTF-8 bytes of the text / tokens;
 - unknown share: tokens that are the tokenizer's unknown token / tokens (where it has one: a
   WordPiece `[UNK]` stands for a whole word, which makes fertility look better than it is);
+- lossless tokens per character: as tokens per character, with each unknown token counted as
+  the UTF-8 bytes of the text it stands for (at least 1): what the tokenizer would need with byte
+  fallback, as kopile's has, instead of dropping that text;
 - single-token eojeol: eojeol covered by exactly one token / all eojeol;
 - morpheme-boundary share: among eojeol covered by two or more tokens, the share whose every
   cut falls on a Kiwi morpheme boundary.
@@ -325,12 +328,19 @@ def fertility(encode, texts: Sequence[str], boundaries: Sequence[set[int]] | Non
     `per_text`, "tokens_per_text" lists each text's token count."""
     tokenize, unk_id = _tokenizer_of(encode)
     texts = list(texts)
-    n = dict(texts=0, chars=0, bytes=0, eojeol=0, tokens=0, unk=0, single=0, split=0, split_on_morphemes=0)
+    n = dict(texts=0, chars=0, bytes=0, eojeol=0, tokens=0, unk=0, lossless=0, single=0, split=0,
+             split_on_morphemes=0)
     has_spans = True
-    counts = []
+    counts, lossless = [], []
     for i, text in enumerate(texts):
         ids, spans = tokenize(text)
         counts.append(len(ids))
+        extra = 0
+        if unk_id is not None:
+            extra = sum(max(1, len(text[s:e].encode("utf-8"))) - 1 if spans else 0
+                        for t, (s, e) in zip(ids, spans or [(0, 0)] * len(ids)) if t == unk_id)
+        lossless.append(len(ids) + extra)
+        n["lossless"] += len(ids) + extra
         words = [m.span() for m in re.finditer(r"\S+", text)]
         n["texts"] += 1
         n["chars"] += len(text)
@@ -361,6 +371,7 @@ def fertility(encode, texts: Sequence[str], boundaries: Sequence[set[int]] | Non
     ratio = lambda a, b: a / b if b else None  # noqa: E731
     out = {
         "tokens_per_char": ratio(n["tokens"], n["chars"]),
+        "lossless_tokens_per_char": ratio(n["lossless"], n["chars"]),
         "tokens_per_eojeol": ratio(n["tokens"], n["eojeol"]),
         "bytes_per_token": ratio(n["bytes"], n["tokens"]),
         "single_token_eojeol": ratio(n["single"], n["eojeol"]) if has_spans else None,
@@ -370,6 +381,7 @@ def fertility(encode, texts: Sequence[str], boundaries: Sequence[set[int]] | Non
     }
     if per_text:
         out["tokens_per_text"] = counts
+        out["lossless_per_text"] = lossless
     return out
 
 
@@ -404,19 +416,20 @@ def _measured(rows: list[dict]) -> list[dict]:
 
 def markdown_table(rows: list[dict], highlight: Callable[[str], bool] = lambda name: False) -> str:
     ok = _measured(rows)
-    lines = ["| tokenizer | vocab | tokens/char | tokens/eojeol | bytes/token | eojeol as 1 token | "
-             "splits on morpheme boundaries | unknown tokens | format |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| tokenizer | vocab | tokens/char | tokens/char, unknown as bytes | tokens/eojeol | bytes/token | "
+             "eojeol as 1 token | splits on morpheme boundaries | unknown tokens | format |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in ok:
         name = f"**{r['name']}**" if highlight(r["name"]) else r["name"]
         vocab = f"{r['vocab_size']:,}" if r.get("vocab_size") else "–"
-        lines.append(f"| {name} | {vocab} | {_fmt(r['tokens_per_char'])} | {_fmt(r['tokens_per_eojeol'], 2)} | "
+        lines.append(f"| {name} | {vocab} | {_fmt(r['tokens_per_char'])} | {_fmt(r.get('lossless_tokens_per_char'))} | "
+                     f"{_fmt(r['tokens_per_eojeol'], 2)} | "
                      f"{_fmt(r['bytes_per_token'], 2)} | {_fmt(r['single_token_eojeol'], pct=True)} | "
                      f"{_fmt(r['morpheme_boundary_share'], pct=True)} | {_fmt(r['unk_share'], pct=True)} | "
                      f"{r.get('format', '')} |")
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['name']} | – | not measured: {r['error']} | | | | | | |")
+            lines.append(f"| {r['name']} | – | not measured: {r['error']} | | | | | | | |")
     return "\n".join(lines)
 
 
@@ -445,19 +458,102 @@ def _is_kopile(name: str) -> bool:
     return name.startswith("kopile")
 
 
+def by_domain(rows: list[dict], texts: Sequence[str], domains: Sequence[str]) -> list[str]:
+    """Adds `by_domain` to every measured row (measured with `per_text`): per domain, tokens per
+    character and lossless tokens per character. Returns the domains in first-seen order."""
+    import numpy as np
+
+    names = list(dict.fromkeys(domains))
+    chars = np.array([len(t) for t in texts])
+    of = np.array(domains)
+    for row in rows:
+        if "error" in row:
+            continue
+        tokens, lossless = np.array(row["tokens_per_text"]), np.array(row["lossless_per_text"])
+        row["by_domain"] = {d: {"tokens_per_char": float(tokens[of == d].sum() / chars[of == d].sum()),
+                                "lossless_tokens_per_char": float(lossless[of == d].sum() / chars[of == d].sum())}
+                            for d in names}
+    return names
+
+
+def domain_table(rows: list[dict], domains: list[str], highlight: Callable[[str], bool] = lambda name: False,
+                 max_vocab: int | None = None) -> str:
+    """Tokens per character per domain, one row per tokenizer (vocabulary <= max_vocab), fewest
+    first overall; where unknown tokens make a difference, the lossless figure in brackets. In
+    each column the fewest is bold."""
+    ok = [r for r in _measured(rows) if "by_domain" in r
+          and (max_vocab is None or highlight(r["name"]) or (r.get("vocab_size") or 0) <= max_vocab)]
+    best = {d: min(r["by_domain"][d]["tokens_per_char"] for r in ok) for d in domains}
+    lines = ["| tokenizer | vocab | " + " | ".join(domains) + " |", "|---|---:|" + "---:|" * len(domains)]
+    for r in ok:
+        cells = []
+        for d in domains:
+            v = r["by_domain"][d]
+            cell = f"{v['tokens_per_char']:.3f}"
+            cell = f"**{cell}**" if v["tokens_per_char"] == best[d] else cell
+            if v["lossless_tokens_per_char"] - v["tokens_per_char"] >= 0.0005:
+                cell += f" ({v['lossless_tokens_per_char']:.3f})"
+            cells.append(cell)
+        name = f"**{r['name']}**" if highlight(r["name"]) else r["name"]
+        vocab = f"{r['vocab_size']:,}" if r.get("vocab_size") else "–"
+        lines.append(f"| {name} | {vocab} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot_domains(rows: list[dict], domains: list[str], path: Path, highlight: Callable[[str], bool], title: str,
+                 max_vocab: int | None = None) -> None:
+    """Grouped bars: per domain, every tokenizer with a vocabulary <= max_vocab."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    ok = [r for r in _measured(rows) if "by_domain" in r
+          and (max_vocab is None or highlight(r["name"]) or (r.get("vocab_size") or 0) <= max_vocab)]
+    fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(domains) * max(1, len(ok)) / 4), 4.2))
+    width = 0.8 / max(1, len(ok))
+    x = np.arange(len(domains))
+    cmap = plt.get_cmap("tab20")
+    for k, r in enumerate(ok):
+        values = [r["by_domain"][d]["tokens_per_char"] for d in domains]
+        color = "tab:orange" if highlight(r["name"]) else cmap((2 * k + 1) % 20)
+        vocab = f" ({r['vocab_size'] / 1000:.0f}k)" if r.get("vocab_size") else ""
+        ax.bar(x + (k - (len(ok) - 1) / 2) * width, values, width, label=r["name"] + vocab, color=color,
+               edgecolor="black" if highlight(r["name"]) else "none", linewidth=0.8)
+    ax.set_xticks(x, domains)
+    ax.set_ylabel("tokens per character (lower is better)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def write_report(rows: list[dict], out_dir: str | Path, stem: str = "fertility",
                  highlight: Callable[[str], bool] = _is_kopile, title: str = "Tokenizer fertility on Korean text",
-                 intro: str = "", notes: str = "", meta: dict | None = None) -> dict[str, Path]:
+                 intro: str = "", notes: str = "", meta: dict | None = None, domains: list[str] | None = None,
+                 max_vocab: int | None = None) -> dict[str, Path]:
+    """{stem}.json, .md and .png; with `domains` (rows from `by_domain`) also the per-domain table
+    in the .md and {stem}_domains.png (tokenizers with a vocabulary <= max_vocab)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {ext: out_dir / f"{stem}.{ext}" for ext in ("json", "md", "png")}
-    paths["json"].write_text(json.dumps({**(meta or {}), "rows": rows}, ensure_ascii=False, indent=1) + "\n",
+    slim = [{k: v for k, v in r.items() if k not in ("tokens_per_text", "lossless_per_text")} for r in rows]
+    paths["json"].write_text(json.dumps({**(meta or {}), "rows": slim}, ensure_ascii=False, indent=1) + "\n",
                              encoding="utf-8")
     md = [f"# {title}", ""]
     if intro:
         md += [intro, ""]
     md += [markdown_table(rows, highlight), "", "Sorted by tokens per character. Definitions: "
            "`tokenizers_train/report.py` (module docstring).", ""]
+    if domains:
+        limit = f" (vocabulary <= {max_vocab:,})" if max_vocab else ""
+        md += [f"## Tokens per character by domain{limit}", "", domain_table(rows, domains, highlight, max_vocab), "",
+               "Bold: the fewest in the column. In brackets: with unknown tokens counted as the bytes they stand "
+               "for (where that differs).", ""]
+        paths["domains_png"] = out_dir / f"{stem}_domains.png"
+        plot_domains(rows, domains, paths["domains_png"], highlight, f"{title}, by domain{limit}", max_vocab)
     if notes:
         md += [notes, ""]
     paths["md"].write_text("\n".join(md), encoding="utf-8")
@@ -465,9 +561,12 @@ def write_report(rows: list[dict], out_dir: str | Path, stem: str = "fertility",
     return paths
 
 
-def fertility_report(tokenizers: dict, texts: Sequence[str], out_dir: str | Path, **report) -> list[dict]:
+def fertility_report(tokenizers: dict, texts: Sequence[str], out_dir: str | Path, domains: Sequence[str] | None = None,
+                     max_vocab: int | None = None, **report) -> list[dict]:
     """Measures every tokenizer on `texts` and writes fertility.json, fertility.md (sorted by
-    tokens per character) and fertility.png (kopile's bars highlighted) into out_dir."""
-    rows = measure(tokenizers, texts)
-    write_report(rows, out_dir, **report)
+    tokens per character) and fertility.png (kopile's bars highlighted) into out_dir; with
+    `domains` (one per text), the per-domain table and fertility_domains.png as well."""
+    rows = measure(tokenizers, texts, per_text=domains is not None)
+    names = by_domain(rows, texts, domains) if domains is not None else None
+    write_report(rows, out_dir, domains=names, max_vocab=max_vocab, **report)
     return rows
