@@ -158,3 +158,11 @@ def test_config_refuses_a_backend_that_cannot_train_the_tokenizer(tmp_path):
     with pytest.raises(ConfigError, match="backend 'tokenizers'"):
         parse_tokenizer_config({"input": "x", "output": "y", "pretokenize": "kiwi", "backend": "sentencepiece"})
     assert parse_tokenizer_config({"input": "x", "output": "y"}).backend == "auto"
+
+
+def test_a_text_too_small_for_the_vocabulary_gives_a_smaller_one():
+    """As `tokenizers` does, SentencePiece training stops where the merges run out."""
+    texts = ["대한민국은 민주공화국이다. 대한민국의 주권은 국민에게 있고, 모든 권력은 국민으로부터 나온다."] * 50
+    tok = T.train(texts, "sp_bpe", 9000, backend="sentencepiece")
+    assert len(T.SPECIAL_TOKENS) + 256 < tok.get_vocab_size() < 9000
+    assert tok.decode(tok.encode(texts[0]).ids) == texts[0]

@@ -205,7 +205,8 @@ def train(texts: Iterable[str], model: str = "sp_bpe", vocab_size: int = 32000, 
         # With split_digits no piece holds a digit beside anything else: the vocabulary is the
         # digit policy, and the encoding pre-tokenizer (hence the SentencePiece encoder) is the default's.
         template, _ = build(model, vocab_size, "default", fold_width)
-        return finish(spm.to_tokenizer(trained, template, list(SPECIAL_TOKENS)), model, "default")
+        template.pre_tokenizer = _pre_tokenizer(model, "default", training=False, split=False)
+        return spm.to_tokenizer(trained, template, list(SPECIAL_TOKENS))
     if model == "sp_bpe" and alphabet is None and isinstance(texts, (list, tuple)):
         alphabet = alphabet_of(texts, vocab_size)
     tok, trainer = build(model, vocab_size, pretokenize, fold_width, min_frequency, alphabet)
