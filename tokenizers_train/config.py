@@ -54,6 +54,14 @@ class PackConfig(BaseModel):
     seed: int = Field(0, strict=True)
     shuffle: bool = Field(False, strict=True)
     batch_rows: int = Field(1000, ge=1, strict=True)
+    # kopile's own streams are always written; the others are made from them (formats.py).
+    formats: list[Literal["kopile", "megatron", "hf", "nanogpt"]] = ["kopile"]
+
+    @model_validator(mode="after")
+    def _formats(self):
+        if len(set(self.formats)) != len(self.formats):
+            raise ValueError(f"formats lists a format twice: {self.formats}")
+        return self
 
 
 def parse_tokenizer_config(data: Any, source: str = "<config>") -> TokenizerConfig:

@@ -21,7 +21,8 @@ class PackJob(Job):
 
     def __init__(self, config, shards: list[tuple[str, Path]], tokenizer_digest: str, header: dict):
         settings = config.model_dump()
-        fp = io.digest({**{k: v for k, v in settings.items() if k not in ("input", "output", "tokenizer")},
+        # The other formats are made from the streams afterwards: asking for one re-packs nothing.
+        fp = io.digest({**{k: v for k, v in settings.items() if k not in ("input", "output", "tokenizer", "formats")},
                         "tokenizer": tokenizer_digest})
         super().__init__(Path(config.output), fp)
         self.config, self.shards, self._header = config, shards, header
@@ -64,9 +65,13 @@ class Packer:
 
     def prepare(self) -> PackJob:
         from kopile.tokenizers_train.encoder import Encoder
+        from kopile.tokenizers_train.formats import missing_packages
         from kopile.tokenizers_train.train import EOS
 
         c = self.config
+        missing = missing_packages(c.formats)
+        if missing:
+            raise InputError(f"formats: {'; '.join(missing)}")
         tok_file = Path(c.tokenizer) / "tokenizer.json"
         if not tok_file.is_file():
             raise InputError(f"{c.tokenizer}: no tokenizer.json (train one with `kopile train-tokenizer`)")
@@ -92,4 +97,9 @@ class Packer:
         errors = outcome.fatal or outcome.errors
         if errors:
             raise RunFailed(f"{len(errors)} shard(s) failed", errors, meta)
+        if len(self.config.formats) > 1 or self.config.formats != ["kopile"]:
+            from kopile.tokenizers_train.formats import export
+
+            meta["formats"] = export(self.out, self.config.formats, SPLITS)
+            io.write_json_atomic(job.manifest_path, meta)
         return meta
