@@ -1,6 +1,6 @@
 """The encoder `kopile tokenize` packs with: SentencePiece where the saved tokenizer has a
 `tokenizer.model` made from its tokenizer.json (`spm.to_sentencepiece`), `tokenizers` otherwise.
-Both give the ids of tokenizer.json (tested); SentencePiece is 3 to 4 times faster per core."""
+Both give the ids of tokenizer.json (tested); SentencePiece is about 3 times faster per core."""
 from __future__ import annotations
 
 import hashlib
@@ -31,7 +31,7 @@ def _processors(model: bytes):
     """The model as saved (special tokens are user-defined pieces, found in the text) and the same
     with them as control pieces, which SentencePiece never looks for: a text without the first
     two characters of any special token encodes the same with either, and the second skips a
-    prefix search at every character (about 8% of the time on Korean reviews)."""
+    prefix search at every character (5 to 8% of the time on Korean reviews, a noisy measurement)."""
     import sentencepiece as spm
     from sentencepiece import sentencepiece_model_pb2 as pb
 

@@ -1,7 +1,7 @@
 """SentencePiece as a second engine for kopile's `sp_bpe` tokenizer: it trains, and it encodes.
 
 `tokenizer.json` stays the tokenizer (transformers loads it, the driver uses it). SentencePiece's
-BPE trainer is 2 to 3 times faster than `tokenizers`' on the same text, and its encoder 3 to 4
+BPE trainer is 2 to 3 times faster than `tokenizers`' on the same text, and its encoder about 3
 times faster per core, so:
 - `train_bpe` trains with SentencePiece and writes the result as `tokenizer.json` (`to_tokenizer`);
 - `to_sentencepiece` goes the other way: from any saved `sp_bpe` tokenizer.json to a SentencePiece
