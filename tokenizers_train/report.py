@@ -476,13 +476,19 @@ def by_domain(rows: list[dict], texts: Sequence[str], domains: Sequence[str]) ->
     return names
 
 
+def _by_domain_rows(rows: list[dict], highlight: Callable[[str], bool], max_vocab: int | None) -> list[dict]:
+    """Rows with per-domain figures, fewest tokens first: the highlighted ones and those with a
+    vocabulary <= max_vocab."""
+    return [r for r in _measured(rows) if "by_domain" in r
+            and (max_vocab is None or highlight(r["name"]) or (r.get("vocab_size") or 0) <= max_vocab)]
+
+
 def domain_table(rows: list[dict], domains: list[str], highlight: Callable[[str], bool] = lambda name: False,
                  max_vocab: int | None = None) -> str:
     """Tokens per character per domain, one row per tokenizer (vocabulary <= max_vocab), fewest
     first overall; where unknown tokens make a difference, the lossless figure in brackets. In
     each column the fewest is bold."""
-    ok = [r for r in _measured(rows) if "by_domain" in r
-          and (max_vocab is None or highlight(r["name"]) or (r.get("vocab_size") or 0) <= max_vocab)]
+    ok = _by_domain_rows(rows, highlight, max_vocab)
     best = {d: min(r["by_domain"][d]["tokens_per_char"] for r in ok) for d in domains}
     lines = ["| tokenizer | vocab | " + " | ".join(domains) + " |", "|---|---:|" + "---:|" * len(domains)]
     for r in ok:
@@ -509,8 +515,7 @@ def plot_domains(rows: list[dict], domains: list[str], path: Path, highlight: Ca
     import matplotlib.pyplot as plt
     import numpy as np
 
-    ok = [r for r in _measured(rows) if "by_domain" in r
-          and (max_vocab is None or highlight(r["name"]) or (r.get("vocab_size") or 0) <= max_vocab)]
+    ok = _by_domain_rows(rows, highlight, max_vocab)
     fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(domains) * max(1, len(ok)) / 4), 4.2))
     width = 0.8 / max(1, len(ok))
     x = np.arange(len(domains))

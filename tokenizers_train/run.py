@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 from kopile.core import io
-from kopile.core.errors import ConfigError, KopileError
+from kopile.core.errors import KopileError
 from kopile.tokenizers_train import corpus, train
 
 
@@ -32,10 +32,8 @@ def train_tokenizer(config, parallel=None) -> dict:
             counted["characters"] += len(text)
             yield text
 
-    try:
-        backend = train.resolve_backend(config.model, config.pretokenize, config.backend, config.vocab_size)
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
+    # The config's validator has already refused a backend that cannot train this tokenizer.
+    backend = train.resolve_backend(config.model, config.pretokenize, config.backend, config.vocab_size)
     alphabet = None
     if config.model == "sp_bpe" and backend == "tokenizers":
         # a first streaming pass fixes the alphabet: deterministic training

@@ -54,11 +54,13 @@ CHAT_TEMPLATE = (
 
 
 def _normalizer(fold_width: bool):
+    from kopile.tokenizers_train.spm import FOLD_WIDTH
+
     steps = [normalizers.NFC()]
     if fold_width:
-        # Full-width ASCII (Ａ１！) to ASCII, and the ideographic space; Hangul untouched.
-        steps += [normalizers.Replace(chr(c), chr(c - 0xFEE0)) for c in range(0xFF01, 0xFF5F)]
-        steps.append(normalizers.Replace("\u3000", " "))
+        # Full-width ASCII (Ａ１！) to ASCII, and the ideographic space; Hangul untouched. The
+        # SentencePiece encoder folds with the same table (spm.normalize).
+        steps += [normalizers.Replace(chr(a), chr(b)) for a, b in FOLD_WIDTH.items()]
     return normalizers.Sequence(steps)
 
 

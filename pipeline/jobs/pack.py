@@ -97,7 +97,7 @@ class Packer:
         errors = outcome.fatal or outcome.errors
         if errors:
             raise RunFailed(f"{len(errors)} shard(s) failed", errors, meta)
-        if len(self.config.formats) > 1 or self.config.formats != ["kopile"]:
+        if set(self.config.formats) - {"kopile"}:
             from kopile.tokenizers_train.formats import export
 
             meta["formats"] = export(self.out, self.config.formats, SPLITS)
