@@ -4,7 +4,10 @@ Per input shard and split (`train`, `val`):
   SPLIT/NAME.bin   the tokens, little-endian uint16 (vocabulary <= 65,536) or uint32, no header
   SPLIT/NAME.idx   little-endian int64 offsets into .bin, one per document plus the end
                    (document i is tokens[idx[i]:idx[i+1]], its last token <|eos|>)
-and `tokens.json` (dtype, vocabulary size, eos id, per split and shard: documents, tokens).
+  SPLIT/NAME.docs.npy  per document: its row in the input shard, its source (an index into the
+                   entry's `sources`) and its text's UTF-8 bytes (what mixing and `hf` need)
+and `tokens.json` (dtype, vocabulary size, eos id, per split and shard: documents, tokens,
+bytes, and the same per source).
 A document goes to `val` when the hash of (seed, id) falls under `val_fraction`: the split
 does not depend on shard layout or workers. `shuffle` orders each shard's documents by the
 hash of (seed, id) instead of their order in the shard.
@@ -12,12 +15,14 @@ hash of (seed, id) instead of their order in the shard.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kopile.core.errors import error_entry
@@ -25,6 +30,8 @@ from kopile.core.io import batches, open_parquet, write_bytes_atomic
 from kopile.core.schema import document_id, require_text_column
 
 SPLITS = ("train", "val")
+DOCS = np.dtype([("row", "<i8"), ("source", "<u2"), ("bytes", "<i8")])
+NO_SOURCE = "all"  # the source of a shard without the source column
 _TOKENIZERS: dict[str, object] = {}
 
 
@@ -47,14 +54,16 @@ def _hash01(seed: int, doc_id: str) -> float:
 
 
 def pack_shard(tokenizer_dir: str, source: str, name: str, out: str, text_column: str, id_column: str,
-               val_fraction: float, seed: int, shuffle: bool, batch_rows: int = 1000, input_id: str = "") -> dict:
+               val_fraction: float, seed: int, shuffle: bool, batch_rows: int = 1000, origin: str = "source",
+               input_id: str = "") -> dict:
     """One shard's token files; returns its manifest entry (an error entry for a bad shard).
-    `input_id` says which version of the source the entry was made from."""
+    `origin` is the column naming each document's source, or `=NAME` for a shard that is all
+    one source. `input_id` says which version of the source the entry was made from."""
     started = time.perf_counter()
     entry = {"source": source, "input": input_id, "status": "error", "skipped_empty": 0, "seconds": 0.0}
     try:
         entry.update(_pack(tokenizer_dir, source, name, out, text_column, id_column, val_fraction, seed, shuffle,
-                           batch_rows), status="ok")
+                           batch_rows, origin), status="ok")
     except Exception as e:
         error_entry(entry, e)
     entry["seconds"] = round(time.perf_counter() - started, 3)
@@ -68,25 +77,36 @@ def _open(source: str, text_column: str) -> pq.ParquetFile:
 
 
 def _pack(tokenizer_dir: str, source: str, name: str, out: str, text_column: str, id_column: str,
-          val_fraction: float, seed: int, shuffle: bool, batch_rows: int) -> dict:
+          val_fraction: float, seed: int, shuffle: bool, batch_rows: int, origin: str) -> dict:
     from kopile.tokenizers_train.train import EOS
 
     tok = _tokenizer(tokenizer_dir)
     eos = tok.token_to_id(EOS)
     dtype = dtype_for(tok.vocab_size)
     parquet = _open(source, text_column)
+    names = parquet.schema_arrow.names
     # Shards without ids (a raw corpus) get those the pipeline would give: (shard, row).
-    has_ids = id_column in parquet.schema_arrow.names
-    parts = []  # per batch: (hash keys, token counts with eos, flat tokens)
+    has_ids = id_column in names
+    by_column = not origin.startswith("=") and origin in names
+    sources: dict[str, int] = {} if by_column else {origin[1:] if origin.startswith("=") else NO_SOURCE: 0}
+    columns = [text_column] + [id_column] * has_ids + [origin] * by_column
+    parts = []  # per batch: (hash keys, token counts with eos, flat tokens, per-document records)
     skipped = rows = 0
-    for batch in batches(parquet, source, batch_size=batch_rows, columns=[text_column, id_column] if has_ids
-                         else [text_column]):
+    for batch in batches(parquet, source, batch_size=batch_rows, columns=columns):
         texts = batch.column(0).to_pylist()
         given = batch.column(1).to_pylist() if has_ids else [document_id(f"{name}.parquet", rows + i)
                                                              for i in range(batch.num_rows)]
+        kept = [i for i, t in enumerate(texts) if t]
+        docs = np.zeros(len(kept), DOCS)
+        docs["row"] = np.asarray(kept, np.int64) + rows
+        docs["bytes"] = pc.binary_length(batch.column(0)).to_numpy(zero_copy_only=False)[kept] if kept else []
+        if by_column:
+            labels = batch.column(columns.index(origin)).to_pylist()
+            docs["source"] = [sources.setdefault(NO_SOURCE if labels[i] is None else str(labels[i]), len(sources))
+                              for i in kept]
         rows += batch.num_rows
-        ids = [str(i) for i, t in zip(given, texts) if t]
-        texts = [t for t in texts if t]
+        ids = [str(given[i]) for i in kept]
+        texts = [texts[i] for i in kept]
         skipped += batch.num_rows - len(texts)
         encoded = tok.encode_batch(texts)
         lengths = np.fromiter((len(x) + 1 for x in encoded), dtype=np.int64, count=len(encoded))
@@ -97,12 +117,13 @@ def _pack(tokenizer_dir: str, source: str, name: str, out: str, text_column: str
         flat[body] = np.fromiter(itertools.chain.from_iterable(encoded), dtype=np.int64, count=int(body.sum()))
         flat[last] = eos
         keys = np.fromiter((_hash01(seed, i) for i in ids), dtype=np.float64, count=len(ids))
-        parts.append((keys, lengths, flat))
-    keys = np.concatenate([k for k, _, _ in parts]) if parts else np.zeros(0)
-    lengths = np.concatenate([n for _, n, _ in parts]) if parts else np.zeros(0, np.int64)
-    flat = np.concatenate([f for _, _, f in parts]) if parts else np.zeros(0, dtype)
+        parts.append((keys, lengths, flat, docs))
+    keys = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
+    lengths = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    flat = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, dtype)
+    docs = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, DOCS)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    entry = {"skipped_empty": skipped}
+    entry = {"skipped_empty": skipped, "sources": list(sources)}
     for split in SPLITS:
         chosen = np.flatnonzero((keys < val_fraction) if split == "val" else (keys >= val_fraction))
         if shuffle:
@@ -111,10 +132,21 @@ def _pack(tokenizer_dir: str, source: str, name: str, out: str, text_column: str
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype("<i8")
         # Token positions of the chosen documents, in their new order, without a Python loop.
         gather = np.repeat(starts[chosen] - offsets[:-1], sizes) + np.arange(int(offsets[-1]))
-        for suffix, data in ((".bin", flat[gather]), (".idx", offsets)):
-            write_bytes_atomic(Path(out) / split / f"{name}{suffix}", np.ascontiguousarray(data).tobytes())
-        entry[split] = {"documents": len(chosen), "tokens": int(offsets[-1])}
+        record = docs[chosen]
+        buffer = io.BytesIO()
+        np.save(buffer, record)
+        for suffix, data in ((".bin", np.ascontiguousarray(flat[gather]).tobytes()), (".idx", offsets.tobytes()),
+                             (".docs.npy", buffer.getvalue())):
+            write_bytes_atomic(Path(out) / split / f"{name}{suffix}", data)
+        entry[split] = {**count(sizes, record["bytes"]),
+                        "sources": {label: count(sizes[record["source"] == code], record["bytes"][record["source"] == code])
+                                    for label, code in sources.items()}}
     return entry
+
+
+def count(tokens: np.ndarray, nbytes: np.ndarray) -> dict:
+    """Documents, tokens and bytes of a set of documents (`tokens` and `bytes` per document)."""
+    return {"documents": len(tokens), "tokens": int(tokens.sum()), "bytes": int(nbytes.sum())}
 
 
 class TokenStream:
@@ -138,16 +170,26 @@ class TokenStream:
                 raise ValueError(f"{bin_path}: {len(tokens)} tokens, but its index ends at "
                                  f"{offsets[-1] if len(offsets) else 'nothing'}; wrong dtype or a torn write")
             self.shards.append((tokens, offsets))
+        self.names = list(meta["shards"])
+        self.directory, self.split = directory, split
         self._starts = np.cumsum([0] + [len(o) - 1 for _, o in self.shards])
 
     def __len__(self) -> int:
         return int(self._starts[-1])
 
-    def document(self, i: int) -> np.ndarray:
+    def locate(self, i: int) -> tuple[int, int]:
+        """Document `i` of the split as (shard, document in the shard)."""
         shard = int(np.searchsorted(self._starts, i, side="right") - 1)
+        return shard, int(i - self._starts[shard])
+
+    def document(self, i: int) -> np.ndarray:
+        shard, j = self.locate(i)
         tokens, offsets = self.shards[shard]
-        j = i - self._starts[shard]
         return tokens[offsets[j]:offsets[j + 1]]
+
+    def records(self, shard: int) -> np.ndarray:
+        """Shard `shard`'s per-document records (row, source, bytes), in stream order."""
+        return np.load(self.directory / self.split / f"{self.names[shard]}.docs.npy", mmap_mode="r")
 
     @property
     def num_tokens(self) -> int:

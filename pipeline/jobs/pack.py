@@ -11,6 +11,8 @@ from kopile.pipeline.jobs import engine
 from kopile.pipeline.jobs.engine import Item, Job
 from kopile.tokenizers_train.pack import SPLITS, dtype_for, pack_shard
 
+SUFFIXES = (".bin", ".idx", ".docs.npy")
+
 
 class PackJob(Job):
     title = "tokenize"
@@ -19,10 +21,12 @@ class PackJob(Job):
     holds = "token streams of another tokenizer or settings"
     task = staticmethod(pack_shard)
 
-    def __init__(self, config, shards: list[tuple[str, Path]], tokenizer_digest: str, header: dict):
+    def __init__(self, config, shards: list[tuple[str, Path, str]], tokenizer_digest: str, header: dict):
         settings = config.model_dump()
-        # The other formats are made from the streams afterwards: asking for one re-packs nothing.
-        fp = io.digest({**{k: v for k, v in settings.items() if k not in ("input", "output", "tokenizer", "formats")},
+        # The other formats, the mix and the samples are made from the streams afterwards:
+        # asking for them re-packs nothing.
+        fp = io.digest({**{k: v for k, v in settings.items() if k not in ("input", "output", "tokenizer", "formats",
+                                                                          "mix", "mix_tokens", "sequence", "passthrough")},
                         "tokenizer": tokenizer_digest})
         super().__init__(Path(config.output), fp)
         self.config, self.shards, self._header = config, shards, header
@@ -36,25 +40,35 @@ class PackJob(Job):
     def items(self) -> list[Item]:
         c = self.config
         return [Item(name, (str(Path(c.tokenizer)), str(path), name, str(self.directory), c.text_column, c.id_column,
-                            c.val_fraction, c.seed, c.shuffle, c.batch_rows, io.source_id(path)))
-                for name, path in self.shards]
+                            c.val_fraction, c.seed, c.shuffle, c.batch_rows, origin, io.source_id(path)))
+                for name, path, origin in self.shards]
 
     def done(self, item: Item, entry: dict) -> bool:
         # A shard rewritten since it was packed (a pipeline re-run with other settings keeps the
         # shard names) is packed again.
         return (entry.get("status") == "ok" and entry.get("input") == item.args[-1]
-                and all((self.directory / s / f"{item.key}{x}").is_file() for s in SPLITS for x in (".bin", ".idx")))
+                and all((self.directory / s / f"{item.key}{x}").is_file() for s in SPLITS for x in SUFFIXES))
 
     def outputs(self, key: str, entry: dict) -> list[Path]:
-        return [self.directory / s / f"{key}{x}" for s in SPLITS for x in (".bin", ".idx")]
+        return [self.directory / s / f"{key}{x}" for s in SPLITS for x in SUFFIXES]
 
     def error_line(self, item: Item, entry: dict) -> str:
         return f"{item.key}: {entry['error'].splitlines()[0]}"
 
     def summarize(self, outcome: engine.Outcome) -> dict:
         ok = [e for e in outcome.entries.values() if e["status"] == "ok"]
-        return {"totals": {s: {"documents": sum(e[s]["documents"] for e in ok), "tokens": sum(e[s]["tokens"] for e in ok)}
-                           for s in SPLITS}, "wall_seconds": outcome.wall_seconds}
+        return {"totals": {s: totals([e[s] for e in ok]) for s in SPLITS}, "wall_seconds": outcome.wall_seconds}
+
+
+def totals(parts: list[dict]) -> dict:
+    """Shard counts summed, per source too, with tokens per byte."""
+    def summed(counts):
+        out = {k: sum(c[k] for c in counts) for k in ("documents", "tokens", "bytes")}
+        return {**out, "tokens_per_byte": round(out["tokens"] / out["bytes"], 4) if out["bytes"] else None}
+
+    labels = sorted({label for p in parts for label in p["sources"]})
+    return {**summed(parts), "sources": {label: summed([p["sources"][label] for p in parts if label in p["sources"]])
+                                         for label in labels}}
 
 
 class Packer:
@@ -66,7 +80,7 @@ class Packer:
     def prepare(self) -> PackJob:
         from kopile.tokenizers_train.encoder import Encoder
         from kopile.tokenizers_train.formats import missing_packages
-        from kopile.tokenizers_train.train import EOS
+        from kopile.tokenizers_train.train import EOS, PAD
 
         c = self.config
         missing = missing_packages(c.formats)
@@ -78,11 +92,19 @@ class Packer:
         tok = Encoder(c.tokenizer)
         if tok.token_to_id(EOS) is None:
             raise InputError(f"{tok_file}: has no {EOS} token to end documents with")
-        shards = [(name.removesuffix(".parquet"), path) for name, path in io.list_shards(c.input)]
-        io.check_not_nested(io.input_roots(c.input), self.out)
-        header = {"dtype": dtype_for(tok.vocab_size).str, "vocab_size": tok.vocab_size,
-                  "eos_id": tok.token_to_id(EOS), "tokenizer": str(Path(c.tokenizer).resolve()), "encoder": tok.engine,
-                  "settings": c.model_dump(), "shards": [name for name, _ in shards]}
+        if c.sequence and c.sequence.method == "best_fit" and tok.token_to_id(PAD) is None:
+            raise InputError(f"{tok_file}: has no {PAD} token to fill best-fit samples with")
+        if isinstance(c.input, dict):  # one source per input: shard names start with the source's
+            shards = [(f"{label}__{name.removesuffix('.parquet')}", path, f"={label}")
+                      for label, spec in c.input.items() for name, path in io.list_shards(spec)]
+            roots = [root for spec in c.input.values() for root in io.input_roots(spec)]
+        else:
+            shards = [(name.removesuffix(".parquet"), path, c.source_column) for name, path in io.list_shards(c.input)]
+            roots = io.input_roots(c.input)
+        io.check_not_nested(roots, self.out)
+        header = {"dtype": dtype_for(tok.vocab_size).str, "vocab_size": tok.vocab_size, "eos_id": tok.token_to_id(EOS),
+                  "pad_id": tok.token_to_id(PAD), "tokenizer": str(Path(c.tokenizer).resolve()), "encoder": tok.engine,
+                  "settings": c.model_dump(), "shards": [name for name, _, _ in shards]}
         job = PackJob(c, shards, hashlib.sha256(tok_file.read_bytes()).hexdigest(), header)
         engine.check_manifest(job)
         io.prepare_dir(self.out)
@@ -92,7 +114,9 @@ class Packer:
         job = self.prepare()
         executor = engine.executor_or_ray(executor)
         outcome = engine.run(job, executor, self.progress)
-        meta = {**io.read_json(job.manifest_path), **job.header(), **job.summarize(outcome)}
+        # What the exports wrote last time is written again below, or no longer there.
+        previous = {k: v for k, v in io.read_json(job.manifest_path).items() if k not in ("mix", "samples", "formats")}
+        meta = {**previous, **job.header(), **job.summarize(outcome)}
         io.write_json_atomic(job.manifest_path, meta)
         errors = outcome.fatal or outcome.errors
         if errors:
@@ -100,6 +124,6 @@ class Packer:
         if set(self.config.formats) - {"kopile"}:
             from kopile.tokenizers_train.formats import export
 
-            meta["formats"] = export(self.out, self.config.formats, SPLITS)
+            meta.update(export(self.out, self.config, meta["pad_id"]))
             io.write_json_atomic(job.manifest_path, meta)
         return meta
