@@ -167,7 +167,6 @@ def _mds(split: Split, folder: Path):
 
 
 def _litdata(split: Split, folder: Path):
-    import torch
     from litdata.streaming.item_loader import TokensLoader
     from litdata.streaming.writer import BinaryWriter
 
@@ -175,7 +174,7 @@ def _litdata(split: Split, folder: Path):
     entries = tokens = 0
     for item, _ in split.items():
         # TokensLoader reads every chunk as one dtype: ids as int32 (torch has no uint16 math).
-        writer[entries] = torch.from_numpy(item.astype(np.int32))
+        writer[entries] = item.astype(np.int32)
         entries, tokens = entries + 1, tokens + len(item)
     writer.done()
     writer.merge()
