@@ -5,10 +5,12 @@ side by side in one run on the same token streams.
     .venv/bin/python benchmarks/bench_formats.py --repeat 3
 
 Input: the 8 Parquet shards of 50 MB of Korean reviews and the 32k tokenizer that
-bench_tokenizer.py leaves in build/bench/tokenizer/. `kopile tokenize` writes kopile, megatron, hf
-and nanogpt (its seconds, and the bytes each format takes on disk); then, per format and repeat,
-in a fresh process: every training document read in order and its tokens summed (nanoGPT: the
-flat file, as its loop reads it), the sum checked against tokens.json. Medians of --repeat.
+bench_tokenizer.py leaves in build/bench/tokenizer/. `kopile tokenize` writes every format (its
+seconds, and the bytes each format takes on disk); then, per format and repeat, in a fresh
+process: every training entry read in order and its tokens summed (nanoGPT: the flat file, as its
+loop reads it; LitData: blocks of 2,048 tokens through TokensLoader, as litgpt reads it), the sum
+checked against tokens.json. Medians of --repeat. MDS and LitData are installed as `make test`
+installs them (without torchvision: tests/conftest.py's `without_torchvision`).
 """
 from __future__ import annotations
 
@@ -23,9 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "bench" / "tokenizer"
 RESULTS = ROOT / "benchmarks" / "results"
-FORMATS = ("kopile", "megatron", "hf", "nanogpt")
+FORMATS = ("kopile", "megatron", "mds", "litdata", "hf", "nanogpt")
 READERS = {"kopile": "kopile.tokenizers_train.pack.TokenStream", "megatron": "megatron.core IndexedDataset",
+           "mds": "streaming.LocalDataset", "litdata": "litdata.StreamingDataset + TokensLoader",
            "hf": "datasets.load_from_disk", "nanogpt": "numpy.memmap"}
+BLOCK = 2048
+
+
+def _streaming_importable() -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import without_torchvision
+
+    without_torchvision()
 
 
 def read(fmt: str, out: Path) -> dict:
@@ -50,6 +61,22 @@ def read(fmt: str, out: Path) -> dict:
         for i in range(len(data)):
             tokens += len(data[i])
             docs += 1
+    elif fmt == "mds":
+        _streaming_importable()
+        from streaming import LocalDataset
+
+        data = LocalDataset(local=str(out / "mds" / "train"))
+        for i in range(len(data)):
+            tokens += len(data[i]["tokens"])
+            docs += 1
+    elif fmt == "litdata":
+        from litdata import StreamingDataset
+        from litdata.streaming.item_loader import TokensLoader
+
+        data = StreamingDataset(str(out / "litdata" / "train"), item_loader=TokensLoader(block_size=BLOCK))
+        for i in range(len(data)):
+            tokens += len(data[i])
+            docs += 1
     elif fmt == "hf":
         import datasets
 
@@ -68,7 +95,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--read", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--tokenize", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.tokenize:
+        _streaming_importable()
+        from kopile.cli import main as kopile
+
+        return kopile(["tokenize", args.tokenize, "--num-cpus", "2", "--no-progress"])
     if args.read:
         print(json.dumps(read(args.read[0], Path(args.read[1]))))
         return 0
@@ -81,8 +114,7 @@ def main(argv=None) -> int:
     cfg = WORK / "formats.yaml"
     cfg.write_text(f"input: {shards}\ntokenizer: {tokenizer}\noutput: {out}\nformats: [{', '.join(FORMATS)}]\n")
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "kopile.cli", "tokenize", str(cfg), "--num-cpus", "2",
-                           "--no-progress"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, __file__, "--tokenize", str(cfg)], cwd=ROOT, capture_output=True, text=True)
     if proc.returncode:
         print(proc.stderr[-3000:], file=sys.stderr)
         return 1
@@ -98,13 +130,14 @@ def main(argv=None) -> int:
             res = subprocess.run([sys.executable, __file__, "--read", fmt, str(out)], cwd=ROOT, capture_output=True,
                                  text=True, check=True)
             r = json.loads(res.stdout.strip().splitlines()[-1])
-            if r["tokens"] != expected:
+            # TokensLoader reads whole blocks: what is left is under one block
+            if not (r["tokens"] == expected or (fmt == "litdata" and expected - BLOCK < r["tokens"] <= expected)):
                 raise SystemExit(f"{fmt}: read {r['tokens']} tokens, tokens.json says {expected}")
             runs[fmt].append(r)
     med = {f: statistics.median(r["seconds"] for r in v) for f, v in runs.items()}
     lines = ["# Token-stream formats: read back by each library's own reader", "",
              f"{time.strftime('%Y-%m-%d %H:%M:%S %z')}; 50 MB of Korean reviews packed by `kopile tokenize` (2 workers, "
-             f"all four formats, {packing:.1f} s); the training split, {expected:,} tokens, "
+             f"all {len(FORMATS)} formats, {packing:.1f} s); the training split, {expected:,} tokens, "
              f"{meta['totals']['train']['documents']:,} documents; medians of {args.repeat}, each in a fresh process.", "",
              "| format | reader | MB on disk (both splits) | seconds | million tokens/s | documents read |",
              "|---|---|---:|---:|---:|---:|"]

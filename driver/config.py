@@ -85,6 +85,9 @@ class PretrainConfig(Optim):
     """`kopile pretrain`: a Llama-style model from scratch on packed token streams."""
 
     tokens: str                  # the output of `kopile tokenize` (tokens.json, train/, val/)
+    # Read kopile's streams, or the `nanogpt` flat files (the training split as mixed and
+    # shuffled for other trainers; `kopile tokenize` writes them with nanogpt in its formats).
+    tokens_format: Literal["kopile", "nanogpt"] = "kopile"
     tokenizer: str               # the tokenizer that made them
     model: ModelSpec = ModelSpec()
     seq_len: int | None = Field(None, ge=2)   # default: the model's max_position_embeddings

@@ -18,21 +18,30 @@ from kopile.tokenizers_train.pack import TokenStream
 
 
 class Windows:
-    """Windows of `length` tokens over a split of packed streams (documents run together,
-    separated by <|eos|>), read from the memory maps."""
+    """Windows of `length` tokens over a split of a `kopile tokenize` output (documents run
+    together, separated by <|eos|>), read from memory maps: kopile's own streams, or the flat
+    file of its `nanogpt` format (the training split as mixed and shuffled for other trainers)."""
 
-    def __init__(self, tokens_dir: str | Path, split: str, length: int, vocab_size: int):
-        stream = TokenStream(tokens_dir, split)
+    def __init__(self, tokens_dir: str | Path, split: str, length: int, vocab_size: int, fmt: str = "kopile"):
         self.length = length
-        self.shards = [t for t, _ in stream.shards if len(t) >= length]
-        for tokens, _ in stream.shards:
+        if fmt == "nanogpt":
+            meta = json.loads((Path(tokens_dir) / "tokens.json").read_text(encoding="utf-8"))
+            path = Path(tokens_dir) / "nanogpt" / f"{split}.bin"
+            if not path.is_file():
+                raise ConfigError(f"{path}: not there; add nanogpt to the formats of `kopile tokenize`")
+            flat = np.memmap(path, dtype=np.dtype(meta["dtype"]), mode="r") if path.stat().st_size else np.zeros(0)
+            tokens = [flat]
+        else:
+            tokens = [t for t, _ in TokenStream(tokens_dir, split).shards]
+        self.shards = [t for t in tokens if len(t) >= length]
+        for t in tokens:
             # One pass over the maps: an id the model has no row for fails here, not mid-run.
-            if len(tokens) and int(tokens.max()) >= vocab_size:
-                raise ConfigError(f"{tokens_dir}/{split}: token id {int(tokens.max())} is outside the model's "
+            if len(t) and int(t.max()) >= vocab_size:
+                raise ConfigError(f"{tokens_dir}/{split}: token id {int(t.max())} is outside the model's "
                                   f"vocabulary of {vocab_size}")
         # Start positions per shard, laid end to end: a window index maps to (shard, start).
         self.starts = np.cumsum([0] + [len(t) - length + 1 for t in self.shards])
-        self.num_tokens = stream.num_tokens
+        self.num_tokens = int(sum(len(t) for t in tokens))
 
     def __len__(self) -> int:
         return int(self.starts[-1])

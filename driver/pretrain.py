@@ -20,10 +20,10 @@ def pretrain(config, resume: bool = False, stop_after: int | None = None, progre
     if seq_len > model_config.max_position_embeddings:
         raise ConfigError(f"seq_len {seq_len} is longer than the model's max_position_embeddings "
                           f"{model_config.max_position_embeddings}")
-    train = Windows(config.tokens, "train", seq_len, model_config.vocab_size)
+    train = Windows(config.tokens, "train", seq_len, model_config.vocab_size, config.tokens_format)
     if len(train) == 0:
         raise ConfigError(f"{config.tokens}/train: no shard holds {seq_len} tokens; a shorter seq_len or more text")
-    val_windows = Windows(config.tokens, "val", seq_len, model_config.vocab_size)
+    val_windows = Windows(config.tokens, "val", seq_len, model_config.vocab_size, config.tokens_format)
     windows = val_windows.sequential(config.eval_batches * config.batch_size)
     val = [(b, None, b) for b in (np.stack(windows[i:i + config.batch_size]).astype(np.int64)
                                   for i in range(0, len(windows), config.batch_size))]

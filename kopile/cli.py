@@ -209,10 +209,13 @@ def _tokenize(args) -> int:
     from kopile.tokenizers_train.config import load_pack_config
 
     def report(config, meta, ok):
+        from kopile.tokenizers_train.formats import summary
+
         t = meta["totals"]
         print(f"token streams: {config.output}  (train {t['train']['documents']:,} documents / "
               f"{t['train']['tokens']:,} tokens, val {t['val']['documents']:,} / {t['val']['tokens']:,}; "
               f"{meta['dtype']})")
+        print(summary(meta))
 
     return _execute(args, load_pack_config, lambda c: Packer(c, _progress(args)), report)
 

@@ -94,3 +94,21 @@ def decision_dir(stage: Path) -> Path:
     found = [p for p in (Path(stage) / "_work").glob("*") if p.is_dir()]
     assert len(found) == 1, found
     return found[0]
+
+
+def without_torchvision():
+    """mosaicml-streaming imports its image datasets, and with them torchvision, on `import
+    streaming`; the tests and benchmarks install it without torchvision (the Makefile says why),
+    so those imports find empty modules. Nothing of torchvision is used by MDS tokens. Users
+    install `kopile[mds]`, torchvision included, and need none of this."""
+    import importlib.machinery
+    import sys
+    import types
+
+    if importlib.util.find_spec("torchvision") is not None or importlib.util.find_spec("streaming") is None:
+        return
+    for name in ("torchvision", "torchvision.datasets", "torchvision.transforms", "torchvision.transforms.functional"):
+        sys.modules[name] = types.ModuleType(name)
+        sys.modules[name].__spec__ = importlib.machinery.ModuleSpec(name, None)  # transformers looks for one
+    sys.modules["torchvision.datasets"].CIFAR10 = sys.modules["torchvision.datasets"].VisionDataset = object
+    sys.modules["torchvision.transforms.functional"].to_tensor = None

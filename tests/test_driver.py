@@ -117,6 +117,29 @@ def test_windows_are_a_function_of_seed_and_step(tokens_dir):
         assert any(np.array_equal(row, t[i:i + 32]) for t in flat for i in np.flatnonzero(t == row[0]))
 
 
+def test_pretraining_reads_the_nanogpt_format(tokens_dir, tok_dir, tmp_path):
+    """The driver trains from what `kopile tokenize` writes for other trainers: the flat file of
+    the mixed, shuffled training split."""
+    from kopile.pipeline.jobs.executor import LocalExecutor
+    from kopile.pipeline.jobs.pack import Packer
+    from kopile.tokenizers_train.config import parse_pack_config
+
+    out = tmp_path / "tokens"
+    Packer(parse_pack_config({"input": str(tokens_dir / "in"), "tokenizer": str(tok_dir), "output": str(out),
+                              "val_fraction": 0.1, "shuffle": True, "formats": ["kopile", "nanogpt"]}),
+           progress=False).run(LocalExecutor())
+    w = Windows(out, "train", 32, 10**6, "nanogpt")
+    flat = np.fromfile(out / "nanogpt" / "train.bin", dtype=np.uint16)
+    assert w.num_tokens == len(flat) and len(w) == len(flat) - 31
+    for row in w.sample(0, 0, 0, 8):
+        assert any(np.array_equal(row, flat[i:i + 32]) for i in np.flatnonzero(flat == row[0]))
+    result = pretrain(pre_config(out, tok_dir, tmp_path / "run", steps=2, eval_every=2, save_every=2,
+                                 tokens_format="nanogpt"), progress=False)
+    assert result["step"] == 2
+    with pytest.raises(ConfigError, match="add nanogpt to the formats"):
+        Windows(tokens_dir, "train", 32, 10**6, "nanogpt")
+
+
 def test_resume_equals_an_uninterrupted_run(tokens_dir, tok_dir, tmp_path):
     whole = pretrain(pre_config(tokens_dir, tok_dir, tmp_path / "whole"), progress=False)
     first = pretrain(pre_config(tokens_dir, tok_dir, tmp_path / "cut"), stop_after=3, progress=False)

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import read_dir, write_shard
+from conftest import read_dir, without_torchvision, write_shard
 from kopile.core.errors import ConfigError, InputError
 from kopile.pipeline.jobs.executor import LocalExecutor
 from kopile.pipeline.jobs.pack import Packer
@@ -19,23 +19,6 @@ from kopile.tokenizers_train.formats import PLAN
 from kopile.tokenizers_train.pack import TokenStream
 
 
-def _without_torchvision():
-    """mosaicml-streaming imports its image datasets, and with them torchvision, on `import
-    streaming`; the test installs it without torchvision (the Makefile says why), so those
-    imports find empty modules. Nothing of torchvision is used by MDS tokens."""
-    import importlib.machinery
-    import sys
-    import types
-
-    if importlib.util.find_spec("torchvision") is not None or importlib.util.find_spec("streaming") is None:
-        return
-    for name in ("torchvision", "torchvision.datasets", "torchvision.transforms", "torchvision.transforms.functional"):
-        sys.modules[name] = types.ModuleType(name)
-        sys.modules[name].__spec__ = importlib.machinery.ModuleSpec(name, None)  # transformers looks for one
-    sys.modules["torchvision.datasets"].CIFAR10 = sys.modules["torchvision.datasets"].VisionDataset = object
-    sys.modules["torchvision.transforms.functional"].to_tensor = None
-
-
 def _importable(name):
     try:  # a library can be present and still fail to import (a CUDA-only torchvision under it)
         importlib.import_module(name)
@@ -44,7 +27,7 @@ def _importable(name):
         return False
 
 
-_without_torchvision()
+without_torchvision()
 HAS = {name: importlib.util.find_spec(name) is not None and _importable(name)
        for name in ("megatron.core", "datasets", "litdata", "streaming")}
 LIBRARY = {"megatron": "megatron.core", "hf": "datasets", "litdata": "litdata", "mds": "streaming"}

@@ -265,3 +265,26 @@ def _nanogpt(split: Split, folder: Path):
 
 
 WRITERS = {"megatron": _megatron, "mds": _mds, "litdata": _litdata, "hf": _hf, "nanogpt": _nanogpt}
+
+
+def summary(meta: dict) -> str:
+    """The tokens per source and split, the mix and the samples' waste as Markdown tables
+    (`kopile tokenize` prints them and writes them to OUTPUT/summary.md)."""
+    lines = ["| split | source | documents | tokens | bytes | tokens/byte |", "|---|---|---:|---:|---:|---:|"]
+    for split, t in meta["totals"].items():
+        for label, c in [*t["sources"].items(), ("all", t)] if len(t["sources"]) > 1 else [("all", t)]:
+            lines.append(f"| {split} | {label} | {c['documents']:,} | {c['tokens']:,} | {c['bytes']:,} | "
+                         f"{c['tokens_per_byte'] if c['tokens_per_byte'] is not None else '-'} |")
+    if meta.get("mix"):
+        m = meta["mix"]
+        lines += ["", f"Training split as exported: {m['documents']:,} documents, {m['tokens']:,} tokens",
+                  "| source | tokens in | tokens out | epochs | sampling | share | asked |", "|---|---:|---:|---:|---|---:|---:|"]
+        for label, r in m["sources"].items():
+            lines.append(f"| {label} | {r['tokens_in']:,} | {r['tokens']:,} | {r['epochs']:.3f} | {r['sampling']} | "
+                         f"{r['share']:.4f} | {r.get('share_asked', '-')} |")
+    if meta.get("samples"):
+        lines += ["", "| split | samples | length | padding | truncated |", "|---|---:|---:|---:|---:|"]
+        for split, w in meta["samples"].items():
+            lines.append(f"| {split} | {w['samples']:,} | {w['length']} | {w['padding']:,} ({w['padding_share']:.2%}) | "
+                         f"{w['truncated']:,} ({w['truncated_share']:.2%}) |")
+    return "\n".join(lines)

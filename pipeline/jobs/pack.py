@@ -121,9 +121,10 @@ class Packer:
         errors = outcome.fatal or outcome.errors
         if errors:
             raise RunFailed(f"{len(errors)} shard(s) failed", errors, meta)
-        if set(self.config.formats) - {"kopile"}:
-            from kopile.tokenizers_train.formats import export
+        from kopile.tokenizers_train import formats
 
-            meta.update(export(self.out, self.config, meta["pad_id"]))
+        if set(self.config.formats) - {"kopile"}:
+            meta.update(formats.export(self.out, self.config, meta["pad_id"]))
             io.write_json_atomic(job.manifest_path, meta)
+        io.write_bytes_atomic(self.out / "summary.md", (formats.summary(meta) + "\n").encode())
         return meta
