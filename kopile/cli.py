@@ -88,8 +88,9 @@ def _run(args) -> int:
     return _execute(args, load_config, lambda c: Runner(c, _progress(args)), report)
 
 
-def _write_report(run_dir: Path) -> None:
-    """report.html at the end of a run, where the `report` extra (matplotlib) is installed."""
+def _write_report(run_dir: Path, tokens: bool = False) -> None:
+    """report.html at the end of a run (or of `kopile tokenize`), where the `report` extra
+    (matplotlib) is installed."""
     import importlib.util
 
     try:
@@ -100,10 +101,10 @@ def _write_report(run_dir: Path) -> None:
         print("report: not written (pip install 'kopile[report]' for report.html)")
         return
     from kopile.core.errors import KopileError
-    from kopile.pipeline.run_report import build
+    from kopile.pipeline.run_report import build, build_tokens
 
     try:
-        print(f"report: {build(run_dir).resolve()}")
+        print(f"report: {(build_tokens if tokens else build)(run_dir).resolve()}")
     except (KopileError, OSError, ValueError) as e:
         print(f"report: not written: {e}", file=sys.stderr)
 
@@ -115,7 +116,12 @@ def _report(args) -> int:
     from kopile.pipeline.run_report import build
 
     try:
-        path = build(Path(args.run_dir), samples=args.samples, max_chars=args.chars)
+        if (Path(args.run_dir) / "tokens.json").is_file() and not (Path(args.run_dir) / "run.json").is_file():
+            from kopile.pipeline.run_report import build_tokens
+
+            path = build_tokens(Path(args.run_dir))
+        else:
+            path = build(Path(args.run_dir), samples=args.samples, max_chars=args.chars)
     except (KopileError, OSError) as e:
         print(f"kopile: {e}", file=sys.stderr)
         return 1
@@ -216,6 +222,8 @@ def _tokenize(args) -> int:
               f"{t['train']['tokens']:,} tokens, val {t['val']['documents']:,} / {t['val']['tokens']:,}; "
               f"{meta['dtype']})")
         print(summary(meta))
+        if ok:
+            _write_report(Path(config.output), tokens=True)
 
     return _execute(args, load_pack_config, lambda c: Packer(c, _progress(args)), report)
 
@@ -400,7 +408,7 @@ def main(argv=None) -> int:
     _common(ingest)
     ingest.set_defaults(func=_ingest)
     report = sub.add_parser("report", help="write RUN_DIR/report.html: funnel, reasons, scores, samples, config")
-    report.add_argument("run_dir", help="the output directory of `kopile run`")
+    report.add_argument("run_dir", help="the output directory of `kopile run` (or of `kopile tokenize`)")
     report.add_argument("--samples", type=int, default=3, help="removed documents shown per reason")
     report.add_argument("--chars", type=int, default=300, help="characters shown per document")
     report.set_defaults(func=_report)

@@ -345,12 +345,51 @@ def build(run_dir: str | Path, samples: int = 3, max_chars: int = 300, seed: int
         parts += cluster_parts
     parts.append("<h2>Effective config</h2><pre id=\"config\">"
                  + html.escape(json.dumps(run.get("config", {}), indent=2, ensure_ascii=False)) + "</pre>")
-    page = ("<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>kopile run report</title><style>"
+    return _page(run_dir / "report.html", "kopile run report", parts)
+
+
+def _page(path: Path, title: str, parts: list[str]) -> Path:
+    page = (f"<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>{title}</title><style>"
             "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
             "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;"
             "text-align:right}td:first-child,th:first-child{text-align:left}"
             "pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}img{max-width:100%}</style></head><body>"
             + "\n".join(parts) + "</body></html>")
-    path = run_dir / "report.html"
     io.write_bytes_atomic(path, page.encode("utf-8"))
     return path
+
+
+def build_tokens(tokens_dir: str | Path) -> Path:
+    """Writes TOKENS_DIR/report.html for a `kopile tokenize` output: documents, tokens, bytes and
+    tokens per byte per split and source, the training mix as exported, the samples' waste."""
+    tokens_dir = Path(tokens_dir)
+    meta = io.read_json(tokens_dir / "tokens.json", None)
+    if meta is None or "totals" not in meta:
+        raise InputError(f"{tokens_dir} is not a `kopile tokenize` output (no tokens.json with totals)")
+    parts = [f"<h1>kopile tokenize report</h1><p>{html.escape(str(tokens_dir.resolve()))}: tokenizer "
+             f"{html.escape(str(meta.get('tokenizer')))} ({meta.get('vocab_size'):,} tokens, {meta.get('dtype')})</p>",
+             "<h2>Per split and source</h2>"]
+    rows = [[split, label, c["documents"], c["tokens"], c["bytes"], c["tokens_per_byte"]]
+            for split, t in meta["totals"].items() for label, c in [*t["sources"].items(), ("(all)", t)]]
+    parts.append(_table("sources", ["split", "source", "documents", "tokens", "text bytes", "tokens per byte"], rows))
+    mix = meta.get("mix")
+    if mix:
+        parts.append(f"<h2>Training split as exported</h2><p>{mix['documents']:,} documents, {mix['tokens']:,} tokens"
+                     f" ({', '.join(meta.get('formats', {}))})</p>")
+        parts.append(_table("mix", ["source", "documents in", "tokens in", "documents", "tokens", "epochs", "sampling",
+                                    "share", "share asked"],
+                            [[label, r["documents_in"], r["tokens_in"], r["documents"], r["tokens"], r["epochs"],
+                              r["sampling"], r["share"], r.get("share_asked")] for label, r in mix["sources"].items()]))
+        figures = _Figures(tokens_dir / "report")
+        labels = list(mix["sources"])
+        parts.append(figures.bars("shares", labels, [mix["sources"][s]["share"] for s in labels],
+                                  "share of the exported training tokens"))
+    if meta.get("samples"):
+        parts.append("<h2>Fixed-length samples</h2>")
+        parts.append(_table("samples", ["split", "samples", "length", "tokens", "padding", "padding share", "truncated",
+                                        "truncated share"],
+                            [[split, w["samples"], w["length"], w["tokens"], w["padding"], w["padding_share"],
+                              w["truncated"], w["truncated_share"]] for split, w in meta["samples"].items()]))
+    parts.append("<h2>Settings</h2><pre id=\"config\">"
+                 + html.escape(json.dumps(meta.get("settings", {}), indent=2, ensure_ascii=False)) + "</pre>")
+    return _page(tokens_dir / "report.html", "kopile tokenize report", parts)

@@ -10,7 +10,7 @@ from conftest import ROOT
 from kopile.pipeline.classifier_train import ClassifierConfig
 from kopile.pipeline.config import IngestConfig, RunConfig
 from kopile.pipeline.stages import STAGES, stage_class
-from kopile.tokenizers_train.config import TokenizerConfig
+from kopile.tokenizers_train.config import PackConfig, TokenizerConfig
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```yaml\n(.*?)```", README, re.S)
@@ -42,6 +42,8 @@ def shown(block: str):
             yield RunConfig, {k: v for k, v in data.items() if k != "stages"}, "run"
         elif "extractor" in data or "text_unit" in data:
             yield IngestConfig, data, "ingest"
+        elif "formats" in data or "mix" in data:
+            yield PackConfig, data, "tokenize"
         elif "vocab_size" in data or "pretokenize" in data:
             yield TokenizerConfig, data, "tokenizer"
         elif "sources" in data and "positive" in data:

@@ -338,3 +338,18 @@ def test_a_missing_passthrough_column_is_named(corpus, tokenizer, tmp_path):
     with pytest.raises(InputError, match="s0.parquet: passthrough column.*'title'"):
         pack(corpus, tokenizer, tmp_path / "t", formats=["kopile", "hf"], passthrough=["id", "title"])
     assert pq.read_schema(corpus / "s0.parquet")  # the input is untouched
+
+
+def test_the_tokenize_report_shows_the_accounting_and_the_mix(mixed, capsys):
+    pytest.importorskip("matplotlib")
+    from kopile.cli import main
+
+    out, meta = mixed
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    law = meta["totals"]["train"]["sources"]["law"]
+    assert '<table id="sources">' in page and f"<td>{law['tokens']:,}</td>" in page
+    assert '<table id="mix">' in page and "<td>up x2.00</td>" in page
+    assert (out / "report" / "shares.png").is_file()
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert f"| train | law | {law['documents']:,} | {law['tokens']:,} | {law['bytes']:,} |" in summary
