@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,9 +120,11 @@ def export(directory: Path, config, pad_id: int) -> dict:
         for split in splits:
             if fmt not in SAMPLE_FORMATS:
                 split = Split(split.name, split.stream, split.order, None, 0, 0, split.passthrough, split.id_column)
+            started = time.perf_counter()
             entries, tokens, files = WRITERS[fmt](split, tmp)
             out["formats"][fmt][split.name] = {"entries": entries, "tokens": tokens,
-                                               "files": [str(Path(fmt) / f) for f in files]}
+                                               "files": [str(Path(fmt) / f) for f in files],
+                                               "seconds": round(time.perf_counter() - started, 3)}
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
     return out
