@@ -25,6 +25,7 @@ Each format is written into a temporary folder and moved into place whole.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import time
@@ -68,10 +69,19 @@ class Split:
     id_column: str
     best_fit: bool = False  # samples carry the lengths of the documents in them
 
+    def batches(self, size: int = 65536):
+        """(document numbers, their tokens one after another, their lengths), a batch at a time,
+        in the plan's order."""
+        for at in range(0, len(self.order), size):
+            numbers = self.order[at:at + size]
+            yield (numbers, *self.stream.gather(numbers))
+
     def documents(self):
         """(tokens, number) of each document, in the plan's order."""
-        for g in self.order:
-            yield self.stream.document(int(g)), int(g)
+        for numbers, flat, sizes in self.batches():
+            ends = np.cumsum(sizes)
+            for g, a, b in zip(numbers.tolist(), (ends - sizes).tolist(), ends.tolist()):
+                yield flat[a:b], g
 
     def samples(self):
         from kopile.tokenizers_train.seqpack import samples
@@ -103,7 +113,7 @@ def export(directory: Path, config, pad_id: int) -> dict:
         order = train_order if name == "train" else np.arange(len(stream))
         pieces = None
         if config.sequence and SAMPLE_FORMATS & set(config.formats):
-            lengths = _lengths(stream)[order]
+            lengths = stream.lengths()[order]
             pieces = seqpack.layout(lengths, config.sequence.length, config.sequence.method)
             waste[name] = seqpack.waste(pieces, lengths, config.sequence.length)
         splits.append(Split(name, stream, order, pieces, config.sequence.length if config.sequence else 0,
@@ -119,7 +129,7 @@ def export(directory: Path, config, pad_id: int) -> dict:
         out["formats"][fmt] = {}
         for split in splits:
             if fmt not in SAMPLE_FORMATS:
-                split = Split(split.name, split.stream, split.order, None, 0, 0, split.passthrough, split.id_column)
+                split = dataclasses.replace(split, pieces=None, best_fit=False)
             started = time.perf_counter()
             entries, tokens, files = WRITERS[fmt](split, tmp)
             out["formats"][fmt][split.name] = {"entries": entries, "tokens": tokens,
@@ -128,11 +138,6 @@ def export(directory: Path, config, pad_id: int) -> dict:
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
     return out
-
-
-def _lengths(stream) -> np.ndarray:
-    parts = [np.diff(offsets) for _, offsets in stream.shards]
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 def _megatron(split: Split, folder: Path):
@@ -186,6 +191,8 @@ def _litdata(split: Split, folder: Path):
 
 def _hf(split: Split, folder: Path):
     import datasets
+    import pyarrow as pa
+    from datasets.arrow_writer import ArrowWriter
 
     value = "uint16" if split.stream.dtype == np.dtype("<u2") else "uint32"
     fields = {"input_ids": datasets.Sequence(datasets.Value(value))}
@@ -195,27 +202,34 @@ def _hf(split: Split, folder: Path):
     if split.best_fit:
         fields["lengths"] = datasets.Sequence(datasets.Value("int32"))
     features = datasets.Features(fields)
-    counted = {"entries": 0, "tokens": 0}
-
-    def rows():
+    schema = features.arrow_schema
+    arrow = folder / f".{split.name}.arrow"
+    entries = tokens = 0
+    # Arrow tables a batch at a time through datasets' own writer, then saved as a dataset.
+    with ArrowWriter(features=features, path=str(arrow)) as writer:
         if passthrough:
-            for tokens, number in split.documents():
-                counted["entries"] += 1
-                counted["tokens"] += len(tokens)
-                yield {"input_ids": tokens, **passthrough.row(number)}
+            for numbers, flat, sizes in split.batches():
+                ids = pa.ListArray.from_arrays(pa.array(np.concatenate(([0], np.cumsum(sizes))), pa.int32()),
+                                               pa.array(flat))
+                columns = {"input_ids": ids, **passthrough.columns(numbers)}
+                writer.write_table(pa.Table.from_pydict(columns, schema=schema))
+                entries, tokens = entries + len(numbers), tokens + len(flat)
         else:
-            for tokens, lengths in split.samples():
-                counted["entries"] += 1
-                counted["tokens"] += len(tokens)
-                yield {"input_ids": tokens, **({"lengths": lengths} if split.best_fit else {})}
-
-    empty = len(split.order) == 0 or (split.pieces is not None and len(split.pieces) == 0)
-    # An empty split still gets a dataset (from_generator needs at least one row).
-    data = (datasets.Dataset.from_dict({k: [] for k in fields}, features=features) if empty else
-            datasets.Dataset.from_generator(rows, features=features, cache_dir=str(folder / ".cache")))
-    data.save_to_disk(str(folder / split.name))
-    shutil.rmtree(folder / ".cache", ignore_errors=True)
-    return counted["entries"], counted["tokens"], [split.name]
+            rows = {name: [] for name in fields}
+            for item, lengths in split.samples():
+                rows["input_ids"].append(item)
+                if split.best_fit:
+                    rows["lengths"].append(lengths)
+                entries, tokens = entries + 1, tokens + len(item)
+                if len(rows["input_ids"]) == 1024:
+                    writer.write_table(pa.Table.from_pydict(rows, schema=schema))
+                    rows = {name: [] for name in fields}
+            if rows["input_ids"]:
+                writer.write_table(pa.Table.from_pydict(rows, schema=schema))
+        writer.finalize()
+    datasets.Dataset.from_file(str(arrow)).save_to_disk(str(folder / split.name))
+    arrow.unlink()
+    return entries, tokens, [split.name]
 
 
 class Passthrough:
@@ -230,40 +244,56 @@ class Passthrough:
         from kopile.core.io import read_json
 
         entries = read_json(split.stream.directory / "tokens.json")["entries"]
-        self.stream, self.columns, self.id_column = split.stream, split.passthrough, split.id_column
+        self.stream, self.names, self.id_column = split.stream, split.passthrough, split.id_column
         self.paths = [entries[name]["source"] for name in split.stream.names]
         self.schemas = [pq.read_schema(path) for path in self.paths]
         for path, schema in zip(self.paths, self.schemas):
-            missing = [c for c in self.columns if c not in schema.names and c != self.id_column]
+            missing = [c for c in self.names if c not in schema.names and c != self.id_column]
             if missing:
                 raise InputError(f"{path}: passthrough column(s) {missing} not in the shard (it has {schema.names})")
         # An id column no shard has is made as packing made it (core.schema.document_id).
         self.features = {c: next((datasets.Features.from_arrow_schema(pa.schema([s.field(c)]))[c]
                                   for s in self.schemas if c in s.names), datasets.Value("string"))
-                         for c in self.columns}
+                         for c in self.names}
         self.tables, self.rows = {}, {}
 
-    def row(self, number: int) -> dict:
+    def _shard(self, shard: int):
         import pyarrow.parquet as pq
+
+        if shard not in self.tables:
+            present = [c for c in self.names if c in self.schemas[shard].names]
+            self.tables[shard] = pq.read_table(self.paths[shard], columns=present).combine_chunks()
+            self.rows[shard] = np.asarray(self.stream.records(shard)["row"], np.int64)
+        return self.tables[shard], self.rows[shard]
+
+    def columns(self, numbers: np.ndarray) -> dict:
+        """The passthrough columns of documents `numbers`, in that order, as Arrow arrays."""
+        import pyarrow as pa
 
         from kopile.core.schema import document_id
 
-        shard, j = self.stream.locate(number)
-        if shard not in self.tables:
-            present = [c for c in self.columns if c in self.schemas[shard].names]
-            self.tables[shard] = pq.read_table(self.paths[shard], columns=present).combine_chunks()
-            self.rows[shard] = np.asarray(self.stream.records(shard)["row"])
-        row, table = int(self.rows[shard][j]), self.tables[shard]
-        return {c: table.column(c)[row].as_py() if c in table.column_names
-                else document_id(f"{self.stream.names[shard]}.parquet", row) for c in self.columns}
+        shard, local = self.stream.locate(numbers)
+        parts, places = [], []
+        for s in np.unique(shard):
+            at = np.flatnonzero(shard == s)
+            table, rows = self._shard(int(s))
+            picked = rows[local[at]]
+            part = table.take(pa.array(picked))
+            if self.id_column in self.names and self.id_column not in table.column_names:
+                made = [document_id(f"{self.stream.names[s]}.parquet", int(r)) for r in picked]
+                part = part.append_column(self.id_column, pa.array(made, pa.string()))
+            parts.append(part.select(self.names))
+            places.append(at)
+        table = pa.concat_tables(parts, promote_options="default").take(pa.array(np.argsort(np.concatenate(places))))
+        return {c: table.column(c) for c in self.names}
 
 
 def _nanogpt(split: Split, folder: Path):
     tokens = 0
     with open(folder / f"{split.name}.bin", "wb") as f:
-        for item, _ in split.documents():
-            f.write(np.ascontiguousarray(item).tobytes())
-            tokens += len(item)
+        for _, flat, _ in split.batches():
+            f.write(np.ascontiguousarray(flat).tobytes())
+            tokens += len(flat)
     return len(split.order), tokens, [f"{split.name}.bin"]
 
 

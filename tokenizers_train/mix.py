@@ -35,15 +35,14 @@ class Index:
     def read(cls, stream: TokenStream, entries: dict) -> Index:
         labels = sorted({label for name in stream.names for label in entries[name]["sources"]})
         number = {label: i for i, label in enumerate(labels)}
-        tokens, nbytes, source = [], [], []
+        nbytes, source = [], []
         for shard, name in enumerate(stream.names):
             records = stream.records(shard)
-            tokens.append(np.diff(stream.shards[shard][1]))
-            nbytes.append(np.asarray(records["bytes"]))
+            nbytes.append(np.asarray(records["bytes"], np.int64))
             local = np.array([number[label] for label in entries[name]["sources"]] or [0], dtype=np.int32)
             source.append(local[np.asarray(records["source"], dtype=np.int64)])
         join = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))
-        return cls(join(tokens, np.int64), join(nbytes, np.int64), join(source, np.int32), labels)
+        return cls(stream.lengths(), join(nbytes, np.int64), join(source, np.int32), labels)
 
 
 def _rng(seed: int, *words: str) -> np.random.Generator:

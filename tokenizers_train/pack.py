@@ -30,7 +30,7 @@ from kopile.core.io import batches, open_parquet, write_bytes_atomic
 from kopile.core.schema import document_id, require_text_column
 
 SPLITS = ("train", "val")
-DOCS = np.dtype([("row", "<i8"), ("source", "<u2"), ("bytes", "<i8")])
+DOCS = np.dtype([("row", "<u4"), ("source", "<u2"), ("bytes", "<u4")])
 NO_SOURCE = "all"  # the source of a shard without the source column
 _TOKENIZERS: dict[str, object] = {}
 
@@ -177,15 +177,44 @@ class TokenStream:
     def __len__(self) -> int:
         return int(self._starts[-1])
 
-    def locate(self, i: int) -> tuple[int, int]:
-        """Document `i` of the split as (shard, document in the shard)."""
-        shard = int(np.searchsorted(self._starts, i, side="right") - 1)
-        return shard, int(i - self._starts[shard])
+    def locate(self, numbers):
+        """Documents `numbers` (one, or an array) of the split as (shard, document in the shard)."""
+        shard = np.searchsorted(self._starts, numbers, side="right") - 1
+        return shard, numbers - self._starts[shard]
 
     def document(self, i: int) -> np.ndarray:
         shard, j = self.locate(i)
-        tokens, offsets = self.shards[shard]
+        tokens, offsets = self.shards[int(shard)]
         return tokens[offsets[j]:offsets[j + 1]]
+
+    def lengths(self) -> np.ndarray:
+        """Every document's tokens (with its <|eos|>), in order."""
+        parts = [np.diff(offsets) for _, offsets in self.shards]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+    def spans(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(shard, first token, end) of each document in `numbers`, without a Python loop."""
+        shard, local = self.locate(np.asarray(numbers, np.int64))
+        first, end = np.zeros(len(numbers), np.int64), np.zeros(len(numbers), np.int64)
+        for s in np.unique(shard):
+            at = shard == s
+            offsets = self.shards[s][1]
+            first[at], end[at] = offsets[local[at]], offsets[local[at] + 1]
+        return shard, first, end
+
+    def gather(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The tokens of the documents `numbers`, one after another, and their lengths."""
+        shard, first, end = self.spans(numbers)
+        sizes = end - first
+        out = np.empty(int(sizes.sum()), self.dtype)
+        placed = np.cumsum(sizes) - sizes
+        for s in np.unique(shard):
+            at = np.flatnonzero(shard == s)
+            n = sizes[at]
+            # Position k of document d: first[d] + k in the shard, placed[d] + k in the output.
+            step = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+            out[np.repeat(placed[at], n) + step] = self.shards[s][0][np.repeat(first[at], n) + step]
+        return out, sizes
 
     def records(self, shard: int) -> np.ndarray:
         """Shard `shard`'s per-document records (row, source, bytes), in stream order."""
