@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -119,6 +120,8 @@ def main(argv=None) -> int:
         print(proc.stderr[-3000:], file=sys.stderr)
         return 1
     packing = time.perf_counter() - started
+    # The kopile process plans the split and writes the formats (Ray's packing workers are not its children).
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     meta = json.loads((out / "tokens.json").read_text())
     expected = meta["totals"]["train"]["tokens"]
     size = {"kopile": sum(p.stat().st_size for s in ("train", "val") for p in (out / s).iterdir())}
@@ -137,7 +140,8 @@ def main(argv=None) -> int:
     med = {f: statistics.median(r["seconds"] for r in v) for f, v in runs.items()}
     lines = ["# Token-stream formats: read back by each library's own reader", "",
              f"{time.strftime('%Y-%m-%d %H:%M:%S %z')}; 50 MB of Korean reviews packed by `kopile tokenize` (2 workers, "
-             f"all {len(FORMATS)} formats, {packing:.1f} s); the training split, {expected:,} tokens, "
+             f"all {len(FORMATS)} formats, {packing:.1f} s; peak memory of the kopile process, which plans the split and "
+             f"writes the formats: {peak_mb:,.0f} MB); the training split, {expected:,} tokens, "
              f"{meta['totals']['train']['documents']:,} documents; medians of {args.repeat}, each in a fresh process.", "",
              "| format | reader | MB on disk (both splits) | writing, s (both splits) | reading, s | "
              "million tokens/s read | entries read |", "|---|---|---:|---:|---:|---:|---:|"]
@@ -148,7 +152,7 @@ def main(argv=None) -> int:
                      f"{'(packing)' if written[f] is None else f'{written[f]:.1f}'} | {med[f]:.2f} | "
                      f"{expected / med[f] / 1e6:.1f} | {runs[f][0]['documents']:,} |")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "formats.json").write_text(json.dumps({"packing_seconds": packing, "bytes": size, "runs": runs,
+    (RESULTS / "formats.json").write_text(json.dumps({"packing_seconds": packing, "peak_mb": peak_mb, "bytes": size, "runs": runs,
                                                       "median_seconds": med, "tokens": expected}, indent=1) + "\n")
     (RESULTS / "formats.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
