@@ -91,7 +91,7 @@ def plan(index: Index, epochs: dict[str, float], seed: int, shuffle: bool) -> np
             running = np.cumsum(index.tokens[pick])
             k = int(np.searchsorted(running, want))
             # the count whose tokens come nearest the fraction
-            if k < len(running) and (k == 0 or running[k] - want < want - running[k - 1]):
+            if k < len(running) and running[k] - want < want - (running[k - 1] if k else 0):
                 k += 1
             parts.append(np.sort(pick[:k]))
     order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
