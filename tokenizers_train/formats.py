@@ -37,7 +37,6 @@ import numpy as np
 from kopile.core.errors import InputError
 from kopile.core.io import write_bytes_atomic
 
-FORMATS = ("kopile", "megatron", "mds", "litdata", "hf", "nanogpt")
 SAMPLE_FORMATS = {"megatron", "mds", "litdata", "hf"}
 # The Python package each format's writer and reader come from.
 PACKAGES = {"megatron": "megatron.core", "mds": "streaming", "litdata": "litdata", "hf": "datasets"}
