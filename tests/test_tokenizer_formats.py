@@ -353,3 +353,17 @@ def test_the_tokenize_report_shows_the_accounting_and_the_mix(mixed, capsys):
     assert (out / "report" / "shares.png").is_file()
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert f"| train | law | {law['documents']:,} | {law['tokens']:,} | {law['bytes']:,} |" in summary
+
+
+def test_a_rerun_keeps_the_formats_nothing_changed_for(corpus, tokenizer, tmp_path):
+    settings = dict(formats=["kopile", "nanogpt"] + ["hf"] * HAS["datasets"], shuffle=True,
+                    mix={"law": {"epochs": 1}, "chat": {"epochs": 2}})
+    out, first = pack(corpus, tokenizer, tmp_path / "t", **settings)
+    flat = out / "nanogpt" / "train.bin"
+    stamp = flat.stat().st_mtime_ns
+    _, again = pack(corpus, tokenizer, tmp_path / "t", **settings)
+    assert flat.stat().st_mtime_ns == stamp and again["formats"] == first["formats"]
+    _, changed = pack(corpus, tokenizer, tmp_path / "t", **{**settings, "mix": {"law": {"epochs": 1}, "chat": {}}})
+    assert flat.stat().st_mtime_ns != stamp
+    assert changed["formats"]["nanogpt"]["train"]["tokens"] < first["formats"]["nanogpt"]["train"]["tokens"]
+    assert np.array_equal(np.fromfile(flat, np.uint16), np.concatenate(expected(out, "train")))

@@ -94,9 +94,10 @@ class Split:
         return self.samples()
 
 
-def export(directory: Path, config, pad_id: int) -> dict:
+def export(directory: Path, config, pad_id: int, depends: str = "", before: dict | None = None) -> dict:
     """Writes every format but `kopile`; returns the mix, the samples' waste and, per format and
-    split, the entries, tokens and files written."""
+    split, the entries, tokens and files written. A format the last run's manifest (`before`)
+    records as made from the same `depends` digest, whose folder is there, is kept."""
     from kopile.tokenizers_train import mix, seqpack
     from kopile.tokenizers_train.pack import SPLITS, TokenStream
 
@@ -118,11 +119,15 @@ def export(directory: Path, config, pad_id: int) -> dict:
         splits.append(Split(name, stream, order, pieces, config.sequence.length if config.sequence else 0,
                             pad_id, config.passthrough, config.id_column,
                             pieces is not None and config.sequence.method == "best_fit"))
-    out = {"mix": mix_report, "samples": waste or None, "formats": {}}
+    out = {"mix": mix_report, "samples": waste or None, "formats": {}, "formats_from": depends}
     for fmt in config.formats:
         if fmt == "kopile":
             continue
         target, tmp = directory / fmt, directory / f".{fmt}.tmp"
+        done = (before or {}).get("formats", {}).get(fmt)
+        if depends and done and (before or {}).get("formats_from") == depends and target.is_dir():
+            out["formats"][fmt] = done
+            continue
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         out["formats"][fmt] = {}

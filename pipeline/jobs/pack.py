@@ -114,9 +114,10 @@ class Packer:
         job = self.prepare()
         executor = engine.executor_or_ray(executor)
         outcome = engine.run(job, executor, self.progress)
-        # What the exports wrote last time is written again below, or no longer there.
-        previous = {k: v for k, v in io.read_json(job.manifest_path).items() if k not in ("mix", "samples", "formats")}
-        meta = {**previous, **job.header(), **job.summarize(outcome)}
+        # What the exports wrote last time is kept below where nothing it depends on changed.
+        before = io.read_json(job.manifest_path)
+        meta = {**{k: v for k, v in before.items() if k not in ("mix", "samples", "formats", "formats_from")},
+                **job.header(), **job.summarize(outcome)}
         io.write_json_atomic(job.manifest_path, meta)
         errors = outcome.fatal or outcome.errors
         if errors:
@@ -124,7 +125,14 @@ class Packer:
         from kopile.tokenizers_train import formats
 
         if set(self.config.formats) - {"kopile"}:
-            meta.update(formats.export(self.out, self.config, meta["pad_id"]))
+            c = self.config
+            # The streams (their entries, timings aside) and the settings the exports read.
+            depends = io.digest({"fingerprint": job.fingerprint, "shards": meta["shards"],
+                                 "entries": {k: {f: v for f, v in e.items() if f != "seconds"}
+                                             for k, e in meta[job.section].items() if k in meta["shards"]},
+                                 "settings": [c.seed, c.shuffle, c.id_column, c.mix and {k: v.model_dump() for k, v in c.mix.items()},
+                                              c.mix_tokens, c.sequence and c.sequence.model_dump(), c.passthrough]})
+            meta.update(formats.export(self.out, c, meta["pad_id"], depends, before))
             io.write_json_atomic(job.manifest_path, meta)
         io.write_bytes_atomic(self.out / "summary.md", (formats.summary(meta) + "\n").encode())
         return meta
