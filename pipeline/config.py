@@ -119,6 +119,15 @@ class BlockConfig(BaseModel):
     defaults: bool = True
 
 
+class PrefilterConfig(BaseModel):
+    """Which WARC pages are extracted at all: those whose raw bytes hold at least `min_hangul`
+    Hangul syllables, at least `min_share` of their non-ASCII characters (ingest/prefilter.py)."""
+    model_config = STRICT
+
+    min_hangul: int = Field(10, ge=1, strict=True)
+    min_share: float = Field(0.05, ge=0, le=1)
+
+
 class IngestConfig(BaseModel):
     """`kopile ingest`: which dumps, how to read them, where the shards go."""
     model_config = STRICT
@@ -137,6 +146,9 @@ class IngestConfig(BaseModel):
     min_chars: int = Field(1, ge=1)
     max_record_mb: int = Field(64, ge=1)
     block: BlockConfig = BlockConfig()
+    # Pages of a WARC with (almost) no Hangul are removed as `little_hangul` before decoding
+    # and extraction; `prefilter: null` extracts every page.
+    prefilter: PrefilterConfig | None = PrefilterConfig()
 
 
 def parse_ingest_config(data: Any, source: str = "<config>") -> IngestConfig:

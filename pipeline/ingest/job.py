@@ -14,6 +14,7 @@ from kopile.core.errors import InputError, error_entry
 from kopile.core.io import AtomicParquetWriter, reading
 from kopile.pipeline.ingest import readers
 from kopile.pipeline.ingest.charset import Undecodable, decode, header_charset
+from kopile.pipeline.ingest.prefilter import could_be_korean
 from kopile.pipeline.ingest.html import Extractor
 from kopile.pipeline.ingest.urls import UrlFilter, domain_of
 
@@ -118,6 +119,11 @@ class Ingest:
             ctype = media_type(fields.get("content_type"), fields.get("identified_type"), fields.get("payload"))
             if ctype and ctype not in _HTML_TYPES:
                 return row, "not_html", ctype
+            if self.s.prefilter is not None:
+                keep, counts = could_be_korean(fields.get("payload") or b"", fields.get("content_type"),
+                                               self.s.prefilter.min_hangul, self.s.prefilter.min_share)
+                if not keep:
+                    return row, "little_hangul", counts
         if row["text"] is None:
             try:
                 text, row["charset"] = decode(fields.get("payload") or b"", header_charset(fields.get("content_type")))
