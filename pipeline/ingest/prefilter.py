@@ -5,7 +5,7 @@ ingest on pages language identification removes anyway. This counts Hangul sylla
 payload bytes, in the encoding the page is in, and keeps the page where there are at least
 `min_hangul` of them and they are at least `min_share` of its non-ASCII characters. It never
 decodes UTF-8 (valid UTF-8 is all but every page today) beyond checking it: its counts are
-C-level scans of the bytes (`bytes.count`, `bytes.translate`).
+C-level scans of the bytes (`bytes.translate`).
 
 - UTF-8 (any page whose bytes are valid UTF-8, whatever it declares): a syllable U+AC00-U+D7A3 is three bytes led by
   0xEA-0xED; every other non-ASCII character has its own lead byte (0xC0 and up), so leads are
@@ -30,6 +30,7 @@ import re
 from kopile.pipeline.ingest.charset import _META, canonical, header_charset
 
 _NOT_LEADS = bytes(range(0xC0))  # deleted by translate: what is left are the UTF-8 lead bytes
+_NOT_HANGUL_LEADS = bytes([*range(0xEA), *range(0xEE, 0x100)])  # what is left: 0xEA-0xED
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _REFERENCE = re.compile(rb"&#(?:x([0-9a-fA-F]{4});|([0-9]{5});)")
 _OTHER_LEGACY = {"shift_jis", "cp932", "euc_jp", "iso2022_jp", "gb2312", "gbk", "gb18030", "big5", "big5hkscs",
@@ -51,7 +52,7 @@ def hangul_count(body: bytes, content_type: str | None = None) -> tuple[int, int
         pass
     else:
         leads = len(body.translate(None, _NOT_LEADS))
-        return sum(body.count(b) for b in (b"\xea", b"\xeb", b"\xec", b"\xed")) + refs, leads + refs
+        return len(body.translate(None, _NOT_HANGUL_LEADS)) + refs, leads + refs
     declared = header_charset(content_type)
     if declared is None:
         meta = _META.search(body[:4096])
