@@ -101,42 +101,23 @@ from warcio.warcwriter import WARCWriter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ROOT, blind_records, pool
+from build_langid_blind import Scripts as LangidScripts  # noqa: E402
 
 SITE = sysconfig.get_paths()["purelib"]
 STDLIB = sysconfig.get_paths()["stdlib"]
 
 # --------------------------------------------------------------------------------------------
-# script weights (same rule as the langid blind set)
+# scripts: the langid blind set's counts and rule (Scripts), and the few patterns used here
 # --------------------------------------------------------------------------------------------
 RE_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 RE_JAMO = re.compile(r"[\u1100-\u11ff\u3131-\u318e]")
-RE_KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff]")
 RE_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-RE_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
-RE_OTHER_LETTER = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0e00-\u0e7f]")
-RE_URL = re.compile(r"(https?://|www\.)\S+")
 
 
-class Scripts:
-    def __init__(self, text: str):
-        t = RE_URL.sub(" ", text)
-        self.hangul = len(RE_HANGUL.findall(t))
-        self.jamo = len(RE_JAMO.findall(t))
-        self.han = len(RE_HAN.findall(t))
-        self.kana = len(RE_KANA.findall(t))
-        self.latin = len(RE_LATIN.findall(t))
-        self.other = len(RE_OTHER_LETTER.findall(t))
+class Scripts(LangidScripts):
+    """The langid blind set's script counts and its "mainly Korean" rule, with the Korean share."""
 
-    @property
-    def w_ko(self) -> float:
-        return self.hangul + 0.5 * self.jamo
-
-    @property
-    def w_other(self) -> float:
-        return self.han + self.kana + 0.4 * (self.latin + self.other)
-
-    def ko_main(self) -> bool:
-        return self.w_ko > 0 and self.w_ko >= 1.2 * self.w_other
+    __slots__ = ()
 
     def share(self) -> float:
         tot = self.w_ko + self.w_other
