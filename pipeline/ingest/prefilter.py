@@ -3,13 +3,13 @@
 About 1% of a Common Crawl segment is Korean; extracting every page to find it spends most of
 ingest on pages language identification removes anyway. This counts Hangul syllables in the
 payload bytes, in the encoding the page is in, and keeps the page where there are at least
-`min_hangul` of them and they are at least `min_share` of its non-ASCII characters. It never
-decodes UTF-8 (valid UTF-8 is all but every page today) beyond checking it: its counts are
-C-level scans of the bytes (`bytes.translate`).
+`min_hangul` of them and they are at least `min_share` of its non-ASCII characters. UTF-8,
+all but every page today, is only validated; its counts are C-level scans of the bytes
+(`bytes.translate`), and no text is built.
 
-- UTF-8 (any page whose bytes are valid UTF-8, whatever it declares): a syllable U+AC00-U+D7A3 is three bytes led by
-  0xEA-0xED; every other non-ASCII character has its own lead byte (0xC0 and up), so leads are
-  characters. 0xEA also leads U+A000-U+ABFF (Yi, Vai and a few rare blocks) and 0xED the
+- UTF-8 (any page whose bytes are valid UTF-8, whatever it declares): a syllable U+AC00-U+D7A3
+  is three bytes led by 0xEA-0xED; every other non-ASCII character has its own lead byte (0xC0
+  and up), so leads are characters. 0xEA also leads U+A000-U+ABFF (Yi, Vai and a few rare blocks) and 0xED the
   surrogates, which UTF-8 does not hold: a share over leads counts them as Hangul, erring
   towards keeping a page.
 - Otherwise CP949/EUC-KR, unless the page declares the legacy encoding of another language
