@@ -980,6 +980,12 @@ class Builder:
 
     def pick_wiki(self, lst, enc, lo=300, hi=3000):
         """(line, title, paragraphs) from lst, encodable in enc, not yet used."""
+        return self._pick(lst, "kowiki_sample.jsonl.gz", enc, lo, hi)
+
+    def pick_petition(self, enc, lo=300, hi=3000):
+        return self._pick(self.petitions, "petitions.jsonl.gz", enc, lo, hi)
+
+    def _pick(self, lst, source, enc, lo, hi):
         while lst:
             i, title, body = lst.pop()
             paras = trim_paragraphs(body, lo, hi)
@@ -990,24 +996,9 @@ class Builder:
                 continue
             if enc == "cp949" and not cp949_ok(text):
                 continue
-            if self.ko.take(("kowiki_sample.jsonl.gz", i)):
+            if self.ko.take((source, i)):
                 return i, title, paras
-        raise RuntimeError("kowiki pool exhausted")
-
-    def pick_petition(self, enc, lo=300, hi=3000):
-        while self.petitions:
-            i, title, body = self.petitions.pop()
-            paras = trim_paragraphs(body, lo, hi)
-            text = title + "\n" + "\n".join(paras)
-            if not Scripts("\n".join(paras)).ko_main():
-                continue
-            if enc == "euc-kr" and not euckr_strict_ok(text):
-                continue
-            if enc == "cp949" and not cp949_ok(text):
-                continue
-            if self.ko.take(("petitions.jsonl.gz", i)):
-                return i, title, paras
-        raise RuntimeError("petition pool exhausted")
+        raise RuntimeError(f"{source} pool exhausted")
 
     def pick_thread(self, enc, rng):
         while self.threads:
