@@ -38,12 +38,15 @@ def header_charset(content_type: str | None) -> str | None:
     return canonical(match.group(1)) if match else None
 
 
+def meta_charset(body: bytes) -> str | None:
+    """The charset a page's <meta> declares (in its first 4 kB)."""
+    meta = _META.search(body[:4096])
+    return canonical(meta.group(1).decode("ascii", "ignore")) if meta else None
+
+
 def candidates(body: bytes, declared: str | None = None) -> list[str]:
     out = [name for bom, name in _BOMS if body.startswith(bom)]
-    out.append(canonical(declared))
-    meta = _META.search(body[:4096])
-    out.append(canonical(meta.group(1).decode("ascii", "ignore")) if meta else None)
-    out += ["utf-8", "cp949"]
+    out += [canonical(declared), meta_charset(body), "utf-8", "cp949"]
     seen, ordered = set(), []
     for name in out:
         if name and name not in seen:

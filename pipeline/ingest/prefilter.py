@@ -27,7 +27,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from kopile.pipeline.ingest.charset import _META, canonical, header_charset
+from kopile.pipeline.ingest.charset import header_charset, meta_charset
 
 _NOT_LEADS = bytes(range(0xC0))  # deleted by translate: what is left are the UTF-8 lead bytes
 _NOT_HANGUL_LEADS = bytes([*range(0xEA), *range(0xEE, 0x100)])  # what is left: 0xEA-0xED
@@ -53,11 +53,7 @@ def hangul_count(body: bytes, content_type: str | None = None) -> tuple[int, int
     else:
         leads = len(body.translate(None, _NOT_LEADS))
         return len(body.translate(None, _NOT_HANGUL_LEADS)) + refs, leads + refs
-    declared = header_charset(content_type)
-    if declared is None:
-        meta = _META.search(body[:4096])
-        declared = canonical(meta.group(1).decode("ascii", "ignore")) if meta else None
-    if declared in _OTHER_LEGACY:
+    if (header_charset(content_type) or meta_charset(body)) in _OTHER_LEGACY:
         return refs, refs
     # Few pages are neither UTF-8 nor declared: decoding them costs little. GBK or Big5 bytes
     # read as CP949 give Hangul too, and invalid pairs: more than 1% of them, and it is not CP949.
