@@ -50,6 +50,15 @@ def _rng(seed: int, *words: str) -> np.random.Generator:
     return np.random.default_rng([seed, int.from_bytes(key, "little")])
 
 
+def asked_shares(mix: dict | None) -> dict[str, float]:
+    """Each source's share of the training tokens where the mix asks for shares or weights (a
+    weight over the sum of the weights), else nothing."""
+    if not mix or all(s.share is None and s.weight is None for s in mix.values()):
+        return {}
+    weights = {label: s.share if s.share is not None else s.weight for label, s in mix.items()}
+    return {label: w / sum(weights.values()) for label, w in weights.items()}
+
+
 def epochs_per_source(index: Index, mix: dict | None, mix_tokens: int | None) -> dict[str, float]:
     """How many times each source is taken; a `ConfigError` for a mix the data cannot give."""
     have = {label: int(index.tokens[index.source == i].sum()) for i, label in enumerate(index.labels)}
@@ -59,10 +68,9 @@ def epochs_per_source(index: Index, mix: dict | None, mix_tokens: int | None) ->
     if unnamed:
         raise ConfigError(f"mix: the training split has sources the mix does not name: "
                           f"{', '.join(f'{s} ({have[s]:,} tokens)' for s in unnamed)}")
-    if not any(s.share is not None or s.weight is not None for s in mix.values()):
+    shares = asked_shares(mix)
+    if not shares:
         return {label: (mix[label].epochs or 1.0) if have.get(label) else 0.0 for label in mix}
-    total_weight = sum(s.share if s.share is not None else s.weight for s in mix.values())
-    shares = {label: (s.share if s.share is not None else s.weight) / total_weight for label, s in mix.items()}
     empty = [label for label in mix if not have.get(label)]
     if empty:
         raise ConfigError(f"mix: {', '.join(empty)} has no training tokens to make its share from")
@@ -101,6 +109,7 @@ def plan(index: Index, epochs: dict[str, float], seed: int, shuffle: bool) -> np
 def report(index: Index, order: np.ndarray, epochs: dict[str, float], mix: dict | None) -> dict:
     """Per source: what the split had, what the plan holds, the share achieved and asked."""
     total = int(index.tokens[order].sum())
+    asked = asked_shares(mix)
     out = {}
     for number, label in enumerate(index.labels):
         have = index.source == number
@@ -112,9 +121,8 @@ def report(index: Index, order: np.ndarray, epochs: dict[str, float], mix: dict 
         row["sampling"] = ("as is" if abs(row["epochs"] - 1) < 5e-3 else
                            f"up x{row['epochs']:.2f}" if row["epochs"] > 1 else f"down x{row['epochs']:.2f}")
         row["share"] = round(row["tokens"] / total, 4) if total else 0.0
-        if mix and label in mix and (mix[label].share is not None or mix[label].weight is not None):
-            weights = {s: m.share if m.share is not None else m.weight for s, m in mix.items()}
-            row["share_asked"] = round(weights[label] / sum(weights.values()), 4)
+        if label in asked:
+            row["share_asked"] = round(asked[label], 4)
         out[label] = row
     return {"documents": len(order), "tokens": total, "sources": out}
 
