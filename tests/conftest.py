@@ -39,6 +39,15 @@ def sample_dir(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def sample_tokenizer(sample_dir, tmp_path_factory) -> Path:
+    """A small sp_bpe tokenizer (1,500 tokens) trained on the sample corpus, read-only to tests."""
+    from kopile.tokenizers_train import train
+
+    texts = [t for t in read_dir(sample_dir).column("text").to_pylist() if t]
+    return train.save(train.train(texts, "sp_bpe", vocab_size=1500), tmp_path_factory.mktemp("tok") / "tok")
+
+
 @pytest.fixture
 def sample_copy(sample_dir, tmp_path) -> Path:
     target = tmp_path / "input"

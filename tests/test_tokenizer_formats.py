@@ -13,7 +13,6 @@ from kopile.core.errors import ConfigError, InputError
 from kopile.pipeline.jobs.executor import LocalExecutor
 from kopile.pipeline.jobs.pack import Packer
 from kopile.tokenizers_train import seqpack
-from kopile.tokenizers_train import train as T
 from kopile.tokenizers_train.config import parse_pack_config
 from kopile.tokenizers_train.formats import PLAN
 from kopile.tokenizers_train.pack import TokenStream
@@ -37,12 +36,6 @@ needs = {f: pytest.mark.skipif(not HAS[lib], reason=f"{lib} is absent or does no
 
 
 @pytest.fixture(scope="module")
-def tokenizer(sample_dir, tmp_path_factory):
-    texts = [t for t in read_dir(sample_dir).column("text").to_pylist() if t]
-    return T.save(T.train(texts, "sp_bpe", vocab_size=1500), tmp_path_factory.mktemp("tok") / "tok")
-
-
-@pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     """Two sources of unlike size in three shards: `law` 180 documents, `chat` 60 shorter ones."""
     d = tmp_path_factory.mktemp("in")
@@ -55,22 +48,22 @@ def corpus(tmp_path_factory):
     return d
 
 
-def pack(corpus, tokenizer, out, executor=None, **settings):
-    config = parse_pack_config({"input": str(corpus), "tokenizer": str(tokenizer), "output": str(out),
+def pack(corpus, sample_tokenizer, out, executor=None, **settings):
+    config = parse_pack_config({"input": str(corpus), "tokenizer": str(sample_tokenizer), "output": str(out),
                                 "val_fraction": 0.2, "formats": FORMATS, **settings})
     return out, Packer(config, progress=False).run(executor or LocalExecutor())
 
 
 @pytest.fixture(scope="module")
-def mixed(corpus, tokenizer, tmp_path_factory):
+def mixed(corpus, sample_tokenizer, tmp_path_factory):
     """Documents, shuffled across shards, `chat` taken twice and `law` half."""
-    return pack(corpus, tokenizer, tmp_path_factory.mktemp("mixed") / "tokens", shuffle=True,
+    return pack(corpus, sample_tokenizer, tmp_path_factory.mktemp("mixed") / "tokens", shuffle=True,
                 mix={"law": {"epochs": 0.5}, "chat": {"epochs": 2}}, passthrough=["id", "source", "url"])
 
 
 @pytest.fixture(scope="module", params=["concat", "best_fit"])
-def sampled(request, corpus, tokenizer, tmp_path_factory):
-    out, meta = pack(corpus, tokenizer, tmp_path_factory.mktemp(request.param) / "tokens",
+def sampled(request, corpus, sample_tokenizer, tmp_path_factory):
+    out, meta = pack(corpus, sample_tokenizer, tmp_path_factory.mktemp(request.param) / "tokens",
                      sequence={"length": 32, "method": request.param})
     return request.param, out, meta
 
@@ -113,7 +106,7 @@ def test_megatron_reads_every_document(mixed, split):
 
 @needs["hf"]
 @pytest.mark.parametrize("split", ["train", "val"])
-def test_hf_datasets_reads_every_document_with_its_input_columns(mixed, corpus, tokenizer, split):
+def test_hf_datasets_reads_every_document_with_its_input_columns(mixed, corpus, sample_tokenizer, split):
     import datasets
 
     from kopile.tokenizers_train.encoder import Encoder
@@ -125,7 +118,7 @@ def test_hf_datasets_reads_every_document_with_its_input_columns(mixed, corpus, 
     assert [list(map(int, row)) for row in data["input_ids"]] == [doc.tolist() for doc in ours]
     # The passthrough columns belong to the row's document: its text encodes to its input_ids.
     rows = {r["id"]: r for r in read_dir(corpus).to_pylist()}
-    enc = Encoder(str(tokenizer))
+    enc = Encoder(str(sample_tokenizer))
     for row in data.select(range(0, data.num_rows, 7)):
         source = rows[row["id"]]
         assert (row["source"], row["url"]) == (source["source"], source["url"])
@@ -177,8 +170,8 @@ def test_the_mix_takes_each_source_as_often_as_asked(mixed):
     assert abs(law["share"] + chat["share"] - 1) < 1e-3
 
 
-def test_shares_are_met_within_one_document(corpus, tokenizer, tmp_path):
-    out, meta = pack(corpus, tokenizer, tmp_path / "t", seed=3, formats=["kopile", "nanogpt"],
+def test_shares_are_met_within_one_document(corpus, sample_tokenizer, tmp_path):
+    out, meta = pack(corpus, sample_tokenizer, tmp_path / "t", seed=3, formats=["kopile", "nanogpt"],
                      mix={"law": {"share": 0.6}, "chat": {"share": 0.4, "epochs": 4}})
     m = meta["mix"]
     stream = TokenStream(out, "train")
@@ -189,22 +182,22 @@ def test_shares_are_met_within_one_document(corpus, tokenizer, tmp_path):
     # no size given: the largest mix the epochs allow, so one source is used to its cap
     assert (m["sources"]["chat"]["epochs"] > 3.9) or (m["sources"]["law"]["epochs"] > 0.99)
     # weights are shares over their sum
-    _, by_weight = pack(corpus, tokenizer, tmp_path / "w", seed=3, formats=["kopile", "nanogpt"],
+    _, by_weight = pack(corpus, sample_tokenizer, tmp_path / "w", seed=3, formats=["kopile", "nanogpt"],
                         mix={"law": {"weight": 3}, "chat": {"weight": 2, "epochs": 4}})
     assert by_weight["mix"] == m
 
 
-def test_a_mix_the_data_cannot_give_is_refused(corpus, tokenizer, tmp_path):
+def test_a_mix_the_data_cannot_give_is_refused(corpus, sample_tokenizer, tmp_path):
     with pytest.raises(ConfigError, match="sources the mix does not name: chat"):
-        pack(corpus, tokenizer, tmp_path / "a", formats=["kopile", "nanogpt"], mix={"law": {"epochs": 1}})
+        pack(corpus, sample_tokenizer, tmp_path / "a", formats=["kopile", "nanogpt"], mix={"law": {"epochs": 1}})
     with pytest.raises(ConfigError, match="chat would need .* epochs"):
-        pack(corpus, tokenizer, tmp_path / "b", formats=["kopile", "nanogpt"], mix_tokens=10**6,
+        pack(corpus, sample_tokenizer, tmp_path / "b", formats=["kopile", "nanogpt"], mix_tokens=10**6,
              mix={"law": {"share": 0.5, "epochs": 100}, "chat": {"share": 0.5, "epochs": 2}})
 
 
-def test_sources_named_by_input(corpus, tokenizer, tmp_path):
+def test_sources_named_by_input(corpus, sample_tokenizer, tmp_path):
     config = parse_pack_config({"input": {"first": str(corpus / "s0.parquet"), "rest": str(corpus / "s[12].parquet")},
-                                "tokenizer": str(tokenizer), "output": str(tmp_path / "t"), "val_fraction": 0.2,
+                                "tokenizer": str(sample_tokenizer), "output": str(tmp_path / "t"), "val_fraction": 0.2,
                                 "formats": ["kopile", "nanogpt"], "mix": {"first": {"epochs": 3}, "rest": {}}})
     meta = Packer(config, progress=False).run(LocalExecutor())
     assert sorted(meta["totals"]["train"]["sources"]) == ["first", "rest"]
@@ -232,12 +225,12 @@ def test_token_accounting_per_source_and_split(mixed, corpus):
 
 # --- shuffling -------------------------------------------------------------------------------------
 
-def test_shuffling_is_global_and_the_same_with_one_and_two_workers(corpus, tokenizer, tmp_path, ray_session):
+def test_shuffling_is_global_and_the_same_with_one_and_two_workers(corpus, sample_tokenizer, tmp_path, ray_session):
     from kopile.pipeline.jobs.executor import RayExecutor
 
     files = {}
     for name, executor in (("one", LocalExecutor()), ("two", RayExecutor(num_cpus=2))):
-        out, _ = pack(corpus, tokenizer, tmp_path / name, executor=executor, shuffle=True, seed=5,
+        out, _ = pack(corpus, sample_tokenizer, tmp_path / name, executor=executor, shuffle=True, seed=5,
                       formats=["kopile", "nanogpt"], mix={"law": {"epochs": 1}, "chat": {"epochs": 1.5}})
         files[name] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
                        if p.is_file() and p.name != "tokens.json"}
@@ -246,7 +239,7 @@ def test_shuffling_is_global_and_the_same_with_one_and_two_workers(corpus, token
     stream = TokenStream(tmp_path / "one", "train")
     shards = [stream.locate(int(i))[0] for i in plan[:30]]
     assert len(set(shards)) == 3 and shards != sorted(shards)  # shards interleave
-    out, _ = pack(corpus, tokenizer, tmp_path / "other", shuffle=True, seed=6, formats=["kopile", "nanogpt"],
+    out, _ = pack(corpus, sample_tokenizer, tmp_path / "other", shuffle=True, seed=6, formats=["kopile", "nanogpt"],
                   mix={"law": {"epochs": 1}, "chat": {"epochs": 1.5}})
     assert not np.array_equal(np.load(out / PLAN), plan)
 
@@ -307,11 +300,11 @@ def test_nanogpt_ignores_the_sample_layout(sampled):
 
 # --- config -----------------------------------------------------------------------------------------
 
-def test_a_format_whose_library_is_missing_is_named_before_packing(tokenizer, tmp_path, monkeypatch):
+def test_a_format_whose_library_is_missing_is_named_before_packing(sample_tokenizer, tmp_path, monkeypatch):
     from kopile.tokenizers_train import formats
 
     monkeypatch.setitem(formats.PACKAGES, "hf", "no_such_package_kopile")
-    config = parse_pack_config({"input": str(tmp_path), "tokenizer": str(tokenizer), "output": str(tmp_path / "o"),
+    config = parse_pack_config({"input": str(tmp_path), "tokenizer": str(sample_tokenizer), "output": str(tmp_path / "o"),
                                 "formats": ["hf"]})
     with pytest.raises(InputError, match="hf \\(needs no_such_package_kopile"):
         Packer(config, progress=False).prepare()
@@ -332,11 +325,11 @@ def test_mix_and_sequence_settings_are_checked(settings, message):
         parse_pack_config({"input": "x", "tokenizer": "y", "output": "z", **settings})
 
 
-def test_a_missing_passthrough_column_is_named(corpus, tokenizer, tmp_path):
+def test_a_missing_passthrough_column_is_named(corpus, sample_tokenizer, tmp_path):
     if not HAS["datasets"]:
         pytest.skip("datasets is absent")
     with pytest.raises(InputError, match="s0.parquet: passthrough column.*'title'"):
-        pack(corpus, tokenizer, tmp_path / "t", formats=["kopile", "hf"], passthrough=["id", "title"])
+        pack(corpus, sample_tokenizer, tmp_path / "t", formats=["kopile", "hf"], passthrough=["id", "title"])
     assert pq.read_schema(corpus / "s0.parquet")  # the input is untouched
 
 
@@ -355,15 +348,15 @@ def test_the_tokenize_report_shows_the_accounting_and_the_mix(mixed, capsys):
     assert f"| train | law | {law['documents']:,} | {law['tokens']:,} | {law['bytes']:,} |" in summary
 
 
-def test_a_rerun_keeps_the_formats_nothing_changed_for(corpus, tokenizer, tmp_path):
+def test_a_rerun_keeps_the_formats_nothing_changed_for(corpus, sample_tokenizer, tmp_path):
     settings = dict(formats=["kopile", "nanogpt"] + ["hf"] * HAS["datasets"], shuffle=True,
                     mix={"law": {"epochs": 1}, "chat": {"epochs": 2}})
-    out, first = pack(corpus, tokenizer, tmp_path / "t", **settings)
+    out, first = pack(corpus, sample_tokenizer, tmp_path / "t", **settings)
     flat = out / "nanogpt" / "train.bin"
     stamp = flat.stat().st_mtime_ns
-    _, again = pack(corpus, tokenizer, tmp_path / "t", **settings)
+    _, again = pack(corpus, sample_tokenizer, tmp_path / "t", **settings)
     assert flat.stat().st_mtime_ns == stamp and again["formats"] == first["formats"]
-    _, changed = pack(corpus, tokenizer, tmp_path / "t", **{**settings, "mix": {"law": {"epochs": 1}, "chat": {}}})
+    _, changed = pack(corpus, sample_tokenizer, tmp_path / "t", **{**settings, "mix": {"law": {"epochs": 1}, "chat": {}}})
     assert flat.stat().st_mtime_ns != stamp
     assert changed["formats"]["nanogpt"]["train"]["tokens"] < first["formats"]["nanogpt"]["train"]["tokens"]
     assert np.array_equal(np.fromfile(flat, np.uint16), np.concatenate(expected(out, "train")))
