@@ -88,7 +88,7 @@ def _run(args) -> int:
     return _execute(args, load_config, lambda c: Runner(c, _progress(args)), report)
 
 
-def _write_report(run_dir: Path, tokens: bool = False) -> None:
+def _write_report(run_dir: Path) -> None:
     """report.html at the end of a run (or of `kopile tokenize`), where the `report` extra
     (matplotlib) is installed."""
     import importlib.util
@@ -101,10 +101,10 @@ def _write_report(run_dir: Path, tokens: bool = False) -> None:
         print("report: not written (pip install 'kopile[report]' for report.html)")
         return
     from kopile.core.errors import KopileError
-    from kopile.pipeline.run_report import build, build_tokens
+    from kopile.pipeline.run_report import build
 
     try:
-        print(f"report: {(build_tokens if tokens else build)(run_dir).resolve()}")
+        print(f"report: {build(run_dir).resolve()}")
     except (KopileError, OSError, ValueError) as e:
         print(f"report: not written: {e}", file=sys.stderr)
 
@@ -116,12 +116,7 @@ def _report(args) -> int:
     from kopile.pipeline.run_report import build
 
     try:
-        if (Path(args.run_dir) / "tokens.json").is_file() and not (Path(args.run_dir) / "run.json").is_file():
-            from kopile.pipeline.run_report import build_tokens
-
-            path = build_tokens(Path(args.run_dir))
-        else:
-            path = build(Path(args.run_dir), samples=args.samples, max_chars=args.chars)
+        path = build(Path(args.run_dir), samples=args.samples, max_chars=args.chars)
     except (KopileError, OSError) as e:
         print(f"kopile: {e}", file=sys.stderr)
         return 1
@@ -223,7 +218,7 @@ def _tokenize(args) -> int:
               f"{meta['dtype']})")
         print(summary(meta))
         if ok:
-            _write_report(Path(config.output), tokens=True)
+            _write_report(Path(config.output))
 
     return _execute(args, load_pack_config, lambda c: Packer(c, _progress(args)), report)
 

@@ -233,8 +233,11 @@ def _breakdown(first: pa.Table | None, final: pa.Table | None, column: str, key,
 
 
 def build(run_dir: str | Path, samples: int = 3, max_chars: int = 300, seed: int = 0, top: int = 20) -> Path:
-    """Writes RUN_DIR/report.html (and RUN_DIR/report/*.png); returns the HTML's path."""
+    """Writes RUN_DIR/report.html (and RUN_DIR/report/*.png); returns the HTML's path. A
+    `kopile tokenize` output gets its own page (build_tokens)."""
     run_dir = Path(run_dir)
+    if (run_dir / "tokens.json").is_file() and not (run_dir / "run.json").is_file():
+        return build_tokens(run_dir)
     run = read_run(run_dir)
     figures = _Figures(run_dir / "report")
     redact = _Redactor()
