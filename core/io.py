@@ -42,8 +42,20 @@ def list_shards(spec: str | list[str], suffixes: tuple[str, ...] = (".parquet",)
             found[name] = path
     if not found:
         kinds = " or ".join(suffixes)
-        raise InputError(f"no {kinds} files found in {spec!r}")
+        raise InputError(f"no {kinds} files found in {spec!r}" + _fused_hint(spec))
     return sorted(found.items())
+
+
+def _fused_hint(spec) -> str:
+    """Why a stage folder has no kept shards: it ran in one pass with later stages."""
+    if not isinstance(spec, str):
+        return ""
+    entries = (read_json(Path(spec) / "_manifest.json", {}) or {}).get("shards") or {}
+    later = {e.get("kept_in") for e in entries.values()} - {None}
+    if not later:
+        return ""
+    return (f": this stage ran in one pass with the stages up to {sorted(later)[0]}, which wrote the kept "
+            "documents; read that stage, or run with `materialize: all` to keep every stage's kept copy")
 
 
 def input_roots(spec: str | list[str]) -> list[tuple[Path, bool]]:
@@ -144,11 +156,14 @@ class AtomicParquetWriter:
         return pq.ParquetWriter(self.tmp, schema, compression=COMPRESSION)
 
     def write(self, table: pa.Table, row_group_size: int | None = None) -> None:
+        """An empty table only fixes the schema: an empty row group would make a file's layout
+        depend on where a pass's batches happened to be emptied."""
         try:
             if self._writer is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._writer = self._open(table.schema)
-            self._writer.write_table(table, row_group_size)
+            if table.num_rows:
+                self._writer.write_table(table, row_group_size)
         except OSError as e:
             self.abort()
             raise OutputError(self.path, e) from None

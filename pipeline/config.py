@@ -36,6 +36,9 @@ class RunConfig(BaseModel):
     # A global stage's `_work/` (keys, buckets, signatures) is removed once every shard has
     # passed the stage; true keeps it for inspection.
     keep_work: bool = Field(False, strict=True)
+    # Consecutive per-document stages run as one pass over a shard and write their kept rows
+    # once (`passes`); `all` writes every stage's kept copy, for inspection. Same outputs.
+    materialize: Literal["passes", "all"] = "passes"
     stages: list[dict[str, Any]] = Field(min_length=1)
 
 

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 from kopile.core.errors import InputError
-from kopile.pipeline.run_report import REASON, read_rows, stage_dirs
+from kopile.pipeline.run_report import REASON, kept_rows, read_rows, read_run, stage_dirs
 
 
 def find_stage(run_dir: Path, stage: str) -> Path:
@@ -23,7 +23,7 @@ def find_stage(run_dir: Path, stage: str) -> Path:
 def show(run_dir: Path, stage: str, reason: str | None = None, n: int = 5, kept: bool = False,
          chars: int = 500, seed: int = 0, out=print) -> int:
     folder = find_stage(run_dir, stage)
-    table = read_rows(folder / ("kept" if kept else "removed"))
+    table = kept_rows(run_dir, read_run(run_dir), folder) if kept else read_rows(folder / "removed")
     which = "kept" if kept else "removed"
     if table is None:
         out(f"{folder.name}: no {which} documents")

@@ -71,6 +71,22 @@ def read_rows(folder: Path, columns: list[str] | None = None) -> pa.Table | None
     return pa.concat_tables(tables, promote_options="default") if tables else None
 
 
+def kept_rows(run_dir: Path, run: dict, stage_dir: Path) -> pa.Table | None:
+    """What a stage kept: its kept/ folder, or for a stage inside a fused pass (which writes no
+    kept copy) the documents the pass's later stages kept or removed, with their scores; their
+    text as the pass left it, which differs only where a later stage of the pass rewrites."""
+    if (stage_dir / "kept").is_dir():
+        return read_rows(stage_dir / "kept")
+    stages = run.get("stages", [])
+    index = [s["dir"] for s in stages].index(stage_dir.name)
+    later = [run_dir / s["dir"] for s in stages[index + 1:] if s.get("pass") and s.get("pass") == stages[index].get("pass")]
+    if not later:
+        return None
+    tables = [t.drop_columns([c for c in (REASON,) if c in t.schema.names])
+              for t in (read_rows(later[-1] / "kept"), *(read_rows(d / "removed") for d in later)) if t is not None]
+    return pa.concat_tables(tables, promote_options="default") if tables else None
+
+
 def _flat(params: dict, prefix: str = "") -> dict:
     out = {}
     for key, value in (params or {}).items():
@@ -276,7 +292,7 @@ def build(run_dir: str | Path, samples: int = 3, max_chars: int = 300, seed: int
     first = final = None  # what entered the first stage and what left the last, for the breakdowns
     for d, t in zip(dirs, totals):
         prefix = f"{t['stage']}_"
-        kept = read_rows(d / "kept")
+        kept = kept_rows(run_dir, run, d)
         removed = read_rows(d / "removed")
         if d == dirs[0]:
             entered = [_breakdown_columns(tab) for tab in (kept, removed) if tab is not None]

@@ -61,13 +61,26 @@ def test_unreadable_shards_are_named_and_the_rest_runs(bad_run):
     assert run["status"] == "failed" and len(run["errors"]) == 3
     # Failed shards produce no partial output, and later stages skip them.
     assert not (out / "01_normalize" / "kept" / "b_corrupt.parquet").exists()
-    assert sorted(json.loads((out / "02_langid" / "_manifest.json").read_text())["shards"]) == [
-        "a_good.parquet", "e_messy.parquet", "f_invalid_utf8.parquet"]
+    # langid never saw them: its figures count the three good shards. Its manifest is the pass's
+    # commit record, so it holds the failures too, naming the stage they failed in.
+    good = ["a_good.parquet", "e_messy.parquet", "f_invalid_utf8.parquet"]
+    assert run["stages"][1]["shards"] == 3 and run["stages"][1]["shards_failed"] == 0
+    langid = json.loads((out / "02_langid" / "_manifest.json").read_text())["shards"]
+    assert sorted(n for n, e in langid.items() if e["status"] == "ok") == good
+    assert {n: e["failed_stage"] for n, e in langid.items() if e["status"] != "ok"} == {
+        "b_corrupt.parquet": "normalize", "c_truncated.parquet": "normalize", "d_no_text.parquet": "normalize"}
+
+
+def normalized(out, shard: str) -> list[str]:
+    """The texts normalize kept of `shard`: it ran in one pass with langid, which kept or removed
+    each of them (in their order, where langid removes none)."""
+    tables = [pq.read_table(out / "02_langid" / folder / shard) for folder in ("kept", "removed")]
+    return [t for table in tables for t in table.column("text").to_pylist()]
 
 
 def test_messy_rows_are_repaired_or_removed_by_rule(bad_run):
     out, _ = bad_run
-    kept = pq.read_table(out / "01_normalize" / "kept" / "e_messy.parquet").column("text").to_pylist()
+    kept = normalized(out, "e_messy.parquet")
     removed = pq.read_table(out / "01_normalize" / "removed" / "e_messy.parquet")
     assert removed.column("reason").to_pylist() == ["null_text", "empty_text", "empty_text", "too_long"]
     assert len(kept) == 3
@@ -80,7 +93,7 @@ def test_invalid_utf8_is_replaced_and_counted(bad_run):
     out, _ = bad_run
     entry = json.loads((out / "01_normalize" / "_manifest.json").read_text())["shards"]["f_invalid_utf8.parquet"]
     assert entry["repaired_utf8"] == 1 and entry["kept"] == 2
-    text = pq.read_table(out / "01_normalize" / "kept" / "f_invalid_utf8.parquet").column("text")[0].as_py()
+    text = normalized(out, "f_invalid_utf8.parquet")[0]
     assert "\ufffd" in text and text.startswith(PROSE)
 
 

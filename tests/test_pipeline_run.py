@@ -5,6 +5,7 @@ import subprocess
 import sys
 from collections import Counter
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -18,28 +19,61 @@ SAMPLE = load_example("make_sample")
 
 @pytest.fixture(scope="module")
 def sample_run(ray_session, sample_dir, tmp_path_factory):
+    """The default: normalize, langid and quality in one pass, one kept copy."""
     out = tmp_path_factory.mktemp("sample-run")
     summary = Runner(run_config(sample_dir, out), progress=False).run()
     return out, summary
 
 
-def test_run_layout_and_figures(sample_run):
-    out, summary = sample_run
+@pytest.fixture(scope="module")
+def materialized_run(sample_dir, tmp_path_factory):
+    """The same run with `materialize: all`: each stage its own pass and kept copy."""
+    from kopile.pipeline.jobs.executor import LocalExecutor
+
+    out = tmp_path_factory.mktemp("materialized-run")
+    summary = Runner(run_config(sample_dir, out, materialize="all"), progress=False).run(LocalExecutor())
+    return out, summary
+
+
+def stage_kept(out, run: dict, index: int, name: str) -> pq.ParquetFile:
+    """What stage `index` kept of shard `name`: its own kept file, or, inside a pass, what the
+    pass's later stages kept and removed (they rewrite no text)."""
+    stage = run["stages"][index]
+    if (out / stage["dir"] / "kept" / name).is_file():
+        return pq.read_table(out / stage["dir"] / "kept" / name)
+    later = [s["dir"] for s in run["stages"][index + 1:] if s.get("pass") == stage["pass"]]
+    tables = [pq.read_table(out / later[-1] / "kept" / name)] + [pq.read_table(out / d / "removed" / name)
+                                                                 for d in later]
+    return pa.concat_tables([t.select(["id", "text"]) for t in tables])
+
+
+@pytest.mark.parametrize("which", ["passes", "all"])
+def test_run_layout_and_figures(sample_run, materialized_run, which):
+    out, summary = sample_run if which == "passes" else materialized_run
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "ok" and run["seed"] == 0 and "ray" in run["versions"]
     assert [s["dir"] for s in run["stages"]] == ["01_normalize", "02_langid", "03_quality"]
-    for stage in run["stages"]:
+    fused = which == "passes"
+    assert [s.get("pass") for s in run["stages"]] == (["01_normalize..03_quality"] * 3 if fused else [None] * 3)
+    for index, stage in enumerate(run["stages"]):
         manifest = json.loads((out / stage["dir"] / "_manifest.json").read_text())
         assert sorted(manifest["shards"]) == [f"part-0000{i}.parquet" for i in range(4)]
+        writes_kept = not fused or index == 2
+        assert (out / stage["dir"] / "kept").is_dir() == writes_kept
         for name, entry in manifest["shards"].items():
             assert entry["status"] == "ok"
             assert entry["rows_in"] == entry["kept"] + entry["removed"]
-            assert pq.read_metadata(out / stage["dir"] / "kept" / name).num_rows == entry["kept"]
+            if writes_kept:
+                assert pq.read_metadata(out / stage["dir"] / "kept" / name).num_rows == entry["kept"]
+            else:
+                assert entry["kept_in"] == "03_quality" and entry["file_bytes_kept"] == 0
+            assert stage_kept(out, run, index, name).num_rows == entry["kept"]
             assert pq.read_metadata(out / stage["dir"] / "removed" / name).num_rows == entry["removed"]
             assert sum(entry["removed_by_reason"].values()) == entry["removed"]
-            assert entry["seconds"] >= 0 and entry["file_bytes_in"] > 0
+            # A pass reads its shard once: only its first stage reads a file.
+            assert entry["seconds"] >= 0 and (entry["file_bytes_in"] > 0) == (not fused or index == 0)
             # Text accounting: UTF-8 bytes of the text column, as written.
-            kept_text = pq.read_table(out / stage["dir"] / "kept" / name).column("text").to_pylist()
+            kept_text = stage_kept(out, run, index, name).column("text").to_pylist()
             removed = pq.read_table(out / stage["dir"] / "removed" / name)
             assert entry["text_bytes_kept"] == sum(len(t.encode()) for t in kept_text if t)
             assert entry["text_bytes_removed"] == sum(len(t.encode()) for t in removed.column("text").to_pylist() if t)
@@ -57,6 +91,22 @@ def test_run_layout_and_figures(sample_run):
     assert run["stages"][2]["text_bytes_rewritten"] == 0 and run["stages"][0]["text_bytes_rewritten"] != 0
     table = stage_table(run)
     assert "text removed" in table and f"{100 * text_removed_share(run['stages'][2]):.1f}%" in table
+
+
+def test_fused_pass_writes_what_materialized_stages_write(sample_run, materialized_run):
+    """One pass with one kept copy gives byte-identical kept shards and removed rows, and the
+    same figures, as a pass and a kept copy per stage; it writes less."""
+    (fused, f_summary), (materialized, m_summary) = sample_run, materialized_run
+    f_files, m_files = output_bytes(fused), output_bytes(materialized)
+    intermediate = {k for k in m_files if k.split("/")[0] in ("01_normalize", "02_langid") and "/kept/" in k}
+    assert len(intermediate) == 8 and not intermediate & set(f_files)
+    assert f_files == {k: v for k, v in m_files.items() if k not in intermediate}
+    timing = ("seconds", "wall_seconds", "task_seconds", "file_bytes_in", "file_bytes_kept", "pass", "started_at",
+              "finished_at")
+    for f, m in zip(f_summary["stages"], m_summary["stages"]):
+        assert {k: v for k, v in f.items() if k not in timing} == {k: v for k, v in m.items() if k not in timing}
+    written = [sum(s["file_bytes_kept"] + s["file_bytes_removed"] for s in x["stages"]) for x in (f_summary, m_summary)]
+    assert written[0] < written[1]
 
 
 def test_every_document_is_accounted_for(sample_run, sample_dir):
@@ -145,47 +195,62 @@ def test_resume_after_kill_gives_identical_files(ray_session, tmp_path):
     stages = "stages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n"
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"input: {tmp_path / 'in'}\noutput: {tmp_path / 'killed'}\n{stages}")
-    manifest = tmp_path / "killed" / "02_langid" / "_manifest.json"
+    manifest = tmp_path / "killed" / "03_quality" / "_manifest.json"  # the pass's commit record
     kill_when([*KOPILE, "run", str(cfg), "--num-cpus", "1"], lambda: manifest_entries(manifest, "shards") >= 3)
     assert json.loads((tmp_path / "killed" / "run.json").read_text())["status"] == "running"
-    assert not (tmp_path / "killed" / "03_quality" / "_manifest.json").exists() or \
-        len(json.loads((tmp_path / "killed" / "03_quality" / "_manifest.json").read_text())["shards"]) < 12
+    done = len(json.loads(manifest.read_text())["shards"])
+    assert done < 12
 
     resumed = subprocess.run([*KOPILE, "run", str(cfg), "--num-cpus", "1"], cwd=ROOT, capture_output=True,
                              text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     run = json.loads((tmp_path / "killed" / "run.json").read_text())
     assert run["status"] == "ok" and run["resumed"]
-    assert run["stages"][0]["shards_resumed"] == 12
+    assert [s["shards_resumed"] for s in run["stages"]] == [done] * 3
 
     Runner(run_config(tmp_path / "in", tmp_path / "clean"), progress=False).run()
     assert output_bytes(tmp_path / "killed") == output_bytes(tmp_path / "clean")
     assert not list((tmp_path / "killed").rglob(".*.tmp-*"))
 
 
-def test_a_changed_threshold_reruns_from_that_stage_only(sample_run, sample_dir, tmp_path):
-    """Re-running into the same output after changing a quality threshold: normalize and langid
-    are reused untouched, quality runs again, the message names the parameter; decided before
-    Ray starts (the executor is only asked for the stages that run)."""
+def test_a_changed_threshold_reruns_from_that_stage_only(materialized_run, sample_dir, tmp_path):
+    """Re-running into the same output after changing a quality threshold, each stage
+    materialized: normalize and langid are reused untouched, quality runs again, the message
+    names the parameter; decided before Ray starts (the executor is only asked for the stages
+    that run)."""
     from kopile.pipeline.jobs.executor import LocalExecutor
 
-    first, _ = sample_run
+    first, _ = materialized_run
     out = tmp_path / "out"
     shutil.copytree(first, out)
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()
               and p.relative_to(out).parts[0] in ("01_normalize", "02_langid")}
     messages = []
     stages = [{"normalize": {}}, {"langid": {}}, {"quality": {"characters": {"min_hangul_ratio": 0.5}}}]
-    summary = Runner(run_config(sample_dir, out, stages), progress=False, log=messages.append).run(LocalExecutor())
+    summary = Runner(run_config(sample_dir, out, stages, materialize="all"), progress=False,
+                     log=messages.append).run(LocalExecutor())
     assert any("03_quality" in m and "quality.characters.min_hangul_ratio 0.3 -> 0.5" in m for m in messages)
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before}
     assert after == before  # the earlier stages' files were not rewritten
     assert [s["shards_resumed"] for s in summary["stages"]] == [4, 4, 0]
     fresh = tmp_path / "fresh"
-    Runner(run_config(sample_dir, fresh, stages), progress=False).run(LocalExecutor())
+    Runner(run_config(sample_dir, fresh, stages, materialize="all"), progress=False).run(LocalExecutor())
     assert output_bytes(out) == output_bytes(fresh)
     assert summary["stages"][2]["kept"] >= 0 and json.loads((out / "final" / "_manifest.json").read_text())["rows"] == \
         summary["stages"][2]["kept"]
+
+
+def test_a_changed_stage_inside_a_pass_reruns_the_whole_pass(sample_run, sample_dir, tmp_path):
+    """Fused, the stages before the changed one in its pass have no kept copy to restart from:
+    the message says they run again, and their folders go."""
+    out = tmp_path / "out"
+    shutil.copytree(sample_run[0], out)
+    messages = []
+    stages = [{"normalize": {}}, {"langid": {"min_score": 0.7}}, {"quality": {}}]
+    Runner(run_config(sample_dir, out, stages), progress=False, log=messages.append).prepare()
+    assert any(m.startswith("02_langid: changed: langid.min_score 0.65 -> 0.7") and "01_normalize run(s) again" in m
+               for m in messages), messages
+    assert not any((out / d).exists() for d in ("01_normalize", "02_langid", "03_quality"))
 
 
 def test_final_output_and_run_directories_as_input(sample_run, tmp_path):
@@ -203,7 +268,9 @@ def test_final_output_and_run_directories_as_input(sample_run, tmp_path):
     assert sum(e["text_bytes"] for e in manifest["shards"].values()) == summary["stages"][-1]["text_bytes_kept"]
     # A run directory is read through final/; a stage folder through kept/ only, never removed/.
     assert [p for _, p in io.list_shards(str(out))] == [out / "final" / "kept" / n for n in kept]
-    assert all(p.parent.name == "kept" for _, p in io.list_shards(str(out / "02_langid")))
+    assert all(p.parent.name == "kept" for _, p in io.list_shards(str(out / "03_quality")))
+    with pytest.raises(InputError, match="ran in one pass with the stages up to 03_quality.*materialize: all"):
+        io.list_shards(str(out / "02_langid"))  # fused: it wrote no kept copy
     again = Runner(run_config(out, tmp_path / "again", [{"normalize": {}}]), progress=False).run()
     assert again["stages"][0]["rows_in"] == manifest["rows"]
     # A run that did not finish has no final/, and says so.

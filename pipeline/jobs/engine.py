@@ -89,6 +89,10 @@ class Job:
     def error_line(self, item: Item, entry: dict) -> str:
         return entry["error"].splitlines()[0]
 
+    def rows(self, entry: dict) -> int:
+        """Documents the item read, for the progress line's rate."""
+        return entry.get("rows_in", entry.get("records_in", 0)) or 0
+
     def summarize(self, outcome: "Outcome") -> dict:
         """The job's figures, from every item's entry."""
         return {}
@@ -144,7 +148,7 @@ def run(job: Job, executor, progress: bool | None = None) -> Outcome:
                 except ConservationError as e:
                     entry = error_entry(entry, e)
             _record(manifest, job, key, entry)
-            bar.update(1, entry.get("rows_in", entry.get("records_in", 0)) or 0)
+            bar.update(1, job.rows(entry))
             if entry.get("status") != "ok" and entry.get("kind") in FATAL:
                 fatal.append(job.error_line(item, entry))
                 break

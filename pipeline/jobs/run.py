@@ -9,18 +9,19 @@ made again whenever the set of shards that reaches it changes.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from kopile.core import io
-from kopile.core.errors import KopileError, RunFailed
+from kopile.core.errors import ConservationError, KopileError, RunFailed
 from kopile.pipeline.config import Config, StageSpec
 from kopile.pipeline.jobs import engine
 from kopile.pipeline.jobs.engine import Item, Job, now, versions, write_status
 from kopile.pipeline.jobs.ids import check_ids
-from kopile.pipeline.jobs.stage import RunSettings, ShardTask, keys_task, make_stage, stage_task
+from kopile.pipeline.jobs.stage import RunSettings, ShardTask, keys_task, make_stage, pass_task
 from kopile.pipeline.stages import stage_class
 
 
@@ -36,42 +37,21 @@ def stage_dir_name(index: int, spec: StageSpec) -> str:
 
 
 class StageJob(Job):
-    task = staticmethod(stage_task)
+    """One stage: its folder, manifest and figures. It runs as a member of a `PassJob`."""
 
     def __init__(self, out: Path, index: int, spec: StageSpec, settings: RunSettings, fingerprint: str):
         super().__init__(out / stage_dir_name(index, spec), fingerprint)
         self.index, self.spec, self.settings = index, spec, settings
         self.title = stage_dir_name(index, spec)
         self.holds = f"the output of stage {spec.name!r} with other parameters"
-        self.tasks: list[ShardTask] = []
-
-    def folders(self) -> list[Path]:
-        return [self.directory, self.directory / "kept", self.directory / "removed"]
 
     def header(self) -> dict:
         return {"stage": self.spec.name, "params": self.spec.params}
 
-    def items(self) -> list[Item]:
-        return [Item(t.name, (self.spec, t, self.settings)) for t in self.tasks]
-
-    def done(self, item: Item, entry: dict) -> bool:
-        task: ShardTask = item.args[1]
-        return (entry.get("status") == "ok" and entry.get("input") == task.input_id
-                and entry.get("decision") == task.decision_id and Path(task.kept).is_file()
-                and Path(task.removed).is_file())
-
-    def outputs(self, key: str, entry: dict) -> list[Path]:
-        return [self.directory / "kept" / key, self.directory / "removed" / key]
-
     def check(self, item: Item, entry: dict) -> None:
-        from kopile.core.errors import ConservationError
-
         if entry["rows_in"] != entry["kept"] + entry["removed"]:
             raise ConservationError(f"{self.spec.name} on {entry['source']}: {entry['rows_in']} rows in, "
                                     f"{entry['kept']} kept + {entry['removed']} removed")
-
-    def error_line(self, item: Item, entry: dict) -> str:
-        return f"{self.spec.name}: {entry['error'].splitlines()[0]}"
 
     def summarize(self, outcome: engine.Outcome) -> dict:
         entries = outcome.entries.values()
@@ -94,10 +74,91 @@ class StageJob(Job):
             "wall_seconds": outcome.wall_seconds,
         }
 
-    def shard_task(self, shard: Shard, **extra) -> ShardTask:
-        return ShardTask(shard.name, shard.path, str(self.directory / "kept" / shard.name),
-                         str(self.directory / "removed" / shard.name), shard.input_id,
-                         first_stage=self.index == 0, **extra)
+
+class PassJob(Job):
+    """Consecutive stages run as one pass over each shard (`pass_task`): the first may be a global
+    stage applying its decision, the others decide per document. The pass's manifest is its last
+    stage's, whose entries carry the others' under `pass`; their own manifests are written from
+    those once the pass is over. Only the last stage writes kept shards, unless the pass is a
+    single stage (`materialize: all` makes every pass one)."""
+
+    task = staticmethod(pass_task)
+
+    def __init__(self, members: list[StageJob], settings: RunSettings):
+        last = members[-1]
+        super().__init__(last.directory, last.fingerprint)
+        self.members, self.settings, self.holds = members, settings, last.holds
+        self.title = last.title if len(members) == 1 else f"{members[0].title}..{last.title}"
+        self.tasks: dict[str, list[ShardTask]] = {}
+
+    def folders(self) -> list[Path]:
+        return [*(d for m in self.members for d in (m.directory, m.directory / "removed")), self.directory / "kept"]
+
+    def header(self) -> dict:
+        return self.members[-1].header()
+
+    def shard_tasks(self, shard: Shard, **head) -> list[ShardTask]:
+        """The pass's task for each stage on `shard`: the first reads it (and takes the ids and
+        the decision), the last writes the kept rows."""
+        tasks = []
+        for i, m in enumerate(self.members):
+            first, last = i == 0, i == len(self.members) - 1
+            tasks.append(ShardTask(shard.name, shard.path if first else "",
+                                   str(m.directory / "kept" / shard.name) if last else "",
+                                   str(m.directory / "removed" / shard.name), shard.input_id if first else "",
+                                   first_stage=m.index == 0, **(head if first else {})))
+        return tasks
+
+    def items(self) -> list[Item]:
+        specs = [m.spec for m in self.members]
+        return [Item(name, (specs, tasks, self.settings)) for name, tasks in self.tasks.items()]
+
+    def done(self, item: Item, entry: dict) -> bool:
+        tasks: list[ShardTask] = item.args[1]
+        return (entry.get("status") == "ok" and entry.get("input") == tasks[0].input_id
+                and entry.get("decision") == tasks[0].decision_id and len(entry.get("pass", [])) == len(tasks) - 1
+                and Path(tasks[-1].kept).is_file() and all(Path(t.removed).is_file() for t in tasks))
+
+    def outputs(self, key: str, entry: dict) -> list[Path]:
+        return [m.directory / sub / key for m in self.members for sub in ("kept", "removed")]
+
+    def chain(self, entry: dict) -> list[dict | None]:
+        """Each member's entry for a shard. A failed pass fails the stage it failed in and those
+        before it; the stages after it never saw the shard (None), as when each is its own pass."""
+        if entry.get("status") == "ok":
+            return [*entry.get("pass", []), entry]
+        failed = entry.get("failed_index", len(self.members) - 1)
+        return [entry if i <= failed else None for i in range(len(self.members))]
+
+    def check(self, item: Item, entry: dict) -> None:
+        chain = self.chain(entry)
+        for m, e in zip(self.members, chain):
+            m.check(item, e)
+        for (a, b), m in zip(zip(chain, chain[1:]), self.members[1:]):
+            if a["kept"] != b["rows_in"]:
+                raise ConservationError(f"{m.spec.name} on {entry['source']}: {b['rows_in']} rows in, "
+                                        f"{a['kept']} kept by the stage before it")
+
+    def error_line(self, item: Item, entry: dict) -> str:
+        return f"{entry.get('failed_stage', self.members[-1].spec.name)}: {entry['error'].splitlines()[0]}"
+
+    def rows(self, entry: dict) -> int:
+        return self.chain(entry)[0]["rows_in"]
+
+    def record_members(self, outcome: engine.Outcome) -> list[dict]:
+        """Every member's manifest written from the pass's entries; returns their figures. Only
+        the first carries the pass's wall time (with a global stage's decision), so that the
+        stages' times still add up to the run's."""
+        figures = []
+        for i, m in enumerate(self.members):
+            entries = {key: c[i] for key, e in outcome.entries.items() if (c := self.chain(e))[i] is not None}
+            if m is not self.members[-1]:
+                entries = {key: {**e, "kept_in": self.directory.name} for key, e in entries.items()}
+                io.write_json_atomic(m.manifest_path, {**m.header(), "fingerprint": m.fingerprint, "shards": entries})
+            figures.append(m.summarize(engine.Outcome(entries, outcome.resumed, outcome.wall_seconds if i == 0 else 0.0)))
+            if len(self.members) > 1:
+                figures[-1]["pass"] = self.title
+        return figures
 
 
 class Runner:
@@ -115,6 +176,7 @@ class Runner:
                                   "text_column": run.text_column, "id_column": run.id_column,
                                   "id_conflict": run.id_conflict, "seed": run.seed, "batch_rows": run.batch_rows})
             self.jobs.append(StageJob(self.out, index, spec, self.settings, upstream))
+        self.passes = [PassJob(members, self.settings) for members in passes(self.jobs, run.materialize)]
 
     def prepare(self) -> list[Shard]:
         """Everything that can be checked before anything is written or Ray is started: the
@@ -135,9 +197,14 @@ class Runner:
             if manifest is None or manifest.get("fingerprint") == job.fingerprint:
                 continue
             previous = io.read_json(self.out / "run.json", {}).get("config", {})
+            head = next(p.members[0] for p in self.passes if job in p.members)
+            with_it = self.jobs[head.index:job.index]
             self.log(f"{job.title}: {describe_change(job, manifest, previous, self.config.to_json())}; it and the "
-                     f"stages after it run again, the {job.index} stage(s) before it are reused")
-            first = stage_index(job.directory.name)
+                     f"stages after it run again, the {head.index} stage(s) before "
+                     + (f"its pass are reused; {', '.join(j.title for j in with_it)} run(s) again with it, in one "
+                        "pass (`materialize: all` keeps each stage's kept copy, to restart from any stage)"
+                        if with_it else "it are reused"))
+            first = stage_index(head.directory.name)
             for folder in sorted(self.out.iterdir()):
                 index = stage_index(folder.name)
                 if index is not None and index >= first and (folder / "_manifest.json").is_file():
@@ -161,9 +228,9 @@ class Runner:
         errors: list[str] = []
         try:
             renames = self._check_ids(shards, executor)
-            for job in self.jobs:
-                figures, shards, stage_errors = self._run_stage(job, shards, renames, executor)
-                summary["stages"].append(figures)
+            for job in self.passes:
+                figures, shards, stage_errors = self._run_pass(job, shards, renames, executor)
+                summary["stages"].extend(figures)
                 errors.extend(stage_errors)
                 io.write_json_atomic(self.out / "run.json", summary)
         except KopileError as e:
@@ -197,44 +264,48 @@ class Runner:
         _keep_only(work)
         return check_ids([(s.name, s.path) for s in shards], run.id_column, work, run.id_conflict, executor.map)
 
-    def _run_stage(self, job: StageJob, shards: list[Shard], renames: dict[str, Path], executor):
-        extra = {s.name: {"renames": str(renames[s.name])} if job.index == 0 and s.name in renames else {}
+    def _run_pass(self, job: PassJob, shards: list[Shard], renames: dict[str, Path], executor):
+        head = job.members[0]
+        extra = {s.name: {"renames": str(renames[s.name])} if head.index == 0 and s.name in renames else {}
                  for s in shards}
-        work, started = None, time.perf_counter()
-        if shards and stage_class(job.spec.name).decided_globally(job.spec.params):
-            decision_id = io.digest({"stage": job.fingerprint, "shards": [(s.name, s.input_id) for s in shards]})
-            work = job.directory / "_work" / decision_id
+        work, started, started_at = None, time.perf_counter(), time.time()
+        if shards and stage_class(head.spec.name).decided_globally(head.spec.params):
+            decision_id = io.digest({"stage": head.fingerprint, "shards": [(s.name, s.input_id) for s in shards]})
+            work = head.directory / "_work" / decision_id
             for s in shards:
                 extra[s.name]["decision_id"] = decision_id
-            if not self._applied(job, shards, extra):
-                decisions, failed = self._decide(job, shards, work, executor)
+            job.tasks = {s.name: job.shard_tasks(s, **extra[s.name]) for s in shards}
+            if not self._applied(job):
+                decisions, failed = self._decide(head, shards, work, executor)
                 for s in shards:
                     extra[s.name].update(failed=failed.get(s.name),
                                          decisions=None if s.name in failed else str(decisions / s.name))
-        job.tasks = [job.shard_task(s, **extra[s.name]) for s in shards]
+        job.tasks = {s.name: job.shard_tasks(s, **extra[s.name]) for s in shards}
+        for m in job.members[:-1]:  # kept copies of an earlier `materialize: all` run would look current
+            shutil.rmtree(m.directory / "kept", ignore_errors=True)
         outcome = engine.run(job, executor, self.progress)
+        figures = job.record_members(outcome)
         if outcome.fatal:
             raise RunFailed(outcome.fatal[0], outcome.fatal)
         if work is not None and not outcome.errors and not self.config.run.keep_work:
             # Every shard has its decision applied and recorded: the work files are never read
             # again (a re-run finds the entries done), and they are the largest files of a run.
-            shutil.rmtree(job.directory / "_work", ignore_errors=True)
+            shutil.rmtree(head.directory / "_work", ignore_errors=True)
         ok = [Shard(name, str(job.directory / "kept" / name), e["kept_digest"]) for name, e in outcome.entries.items()
               if e["status"] == "ok"]
-        figures = job.summarize(outcome)
         # A global stage's time includes its decision (keys, grouping), not only the split.
-        figures["wall_seconds"] = round(time.perf_counter() - started, 3)
+        figures[0]["wall_seconds"] = round(time.perf_counter() - started, 3)
+        for f in figures:  # when the pass ran (Unix time), to line up with outside measurements
+            f.update(started_at=round(started_at, 3), finished_at=round(time.time(), 3))
         return figures, ok, outcome.errors
 
-    def _applied(self, job: StageJob, shards: list[Shard], extra: dict) -> bool:
-        """Whether every shard already passed the stage with this decision (a finished stage
-        whose work files were removed): then nothing is decided again."""
+    def _applied(self, job: PassJob) -> bool:
+        """Whether every shard already passed with this decision (a finished pass whose work
+        files were removed): then nothing is decided again."""
         if not job.manifest_path.is_file():
             return False
         entries = engine.load_manifest(job)[job.section]
-        tasks = [job.shard_task(s, **extra[s.name]) for s in shards]
-        return all(t.name in entries and job.done(Item(t.name, (job.spec, t, self.settings)), entries[t.name])
-                   for t in tasks)
+        return all(item.key in entries and job.done(item, entries[item.key]) for item in job.items())
 
     def _decide(self, job: StageJob, shards: list[Shard], work: Path, executor) -> tuple[Path, dict[str, str]]:
         """Keys from every shard, then one decision over all of them in shard order. The decision
@@ -267,6 +338,18 @@ class Runner:
         return work / "decisions", io.read_json(complete)["failed"]
 
 
+def passes(jobs: list[StageJob], materialize: str) -> list[list[StageJob]]:
+    """Stages grouped into passes: a global stage starts a new one (its decision needs every
+    shard's keys first), and with `materialize: all` every stage is its own."""
+    groups: list[list[StageJob]] = []
+    for job in jobs:
+        if not groups or materialize == "all" or stage_class(job.spec.name).decided_globally(job.spec.params):
+            groups.append([job])
+        else:
+            groups[-1].append(job)
+    return groups
+
+
 def stage_index(name: str) -> int | None:
     """NN of a stage folder named NN_stage, else None."""
     head, _, rest = name.partition("_")
@@ -278,7 +361,9 @@ def describe_change(job: StageJob, manifest: dict, previous: dict, current: dict
     (dotted, old -> new), or a run setting upstream of it."""
     if manifest.get("stage") != job.spec.name:
         return f"was stage {manifest.get('stage')!r}, now {job.spec.name!r}"
-    changes = _diff(manifest.get("params", {}), job.spec.params, job.spec.name)
+    # As the manifest holds them: JSON turns the parameters' tuples into lists.
+    params = json.loads(json.dumps(job.spec.params, default=str))
+    changes = _diff(manifest.get("params", {}), params, job.spec.name)
     if not changes:
         run_keys = [k for k in current if k not in ("stages", "input", "output")]
         changes = _diff({k: previous.get(k) for k in run_keys if k in previous},

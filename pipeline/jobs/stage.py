@@ -74,9 +74,13 @@ def read_tables(parquet: pq.ParquetFile, task: ShardTask, settings: RunSettings)
         t = pq.read_table(task.renames)
         renames = dict(zip(t.column("row").to_pylist(), t.column("id").to_pylist()))
     rows = 0
-    for batch in io.batches(parquet, task.source, batch_size=settings.batch_rows):
-        yield rows, _with_ids(pa.Table.from_batches([batch]), task, settings, rows, renames)
-        rows += batch.num_rows
+    # Row group by row group, never a batch across two: a stage writes each batch's kept rows as
+    # a row group, so the next stage then reads exactly the batches a fused pass hands it, and
+    # both give byte-identical files.
+    for group in range(parquet.num_row_groups):
+        for batch in io.batches(parquet, task.source, batch_size=settings.batch_rows, row_groups=[group]):
+            yield rows, _with_ids(pa.Table.from_batches([batch]), task, settings, rows, renames)
+            rows += batch.num_rows
     if rows == 0:
         yield 0, _with_ids(parquet.schema_arrow.empty_table(), task, settings, 0, renames)
 
@@ -109,70 +113,128 @@ def _with_ids(table: pa.Table, task: ShardTask, settings: RunSettings, first: in
     return ensure_ids(table, settings.id_column, task.name, first, renames) if task.first_stage else table
 
 
-def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
-    """Run one stage over one shard; returns the shard's manifest entry."""
+def new_entry(task: ShardTask) -> dict:
+    return {"source": task.source, "input": task.input_id, "decision": task.decision_id, "status": "error",
+            "rows_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {}, "rewritten": 0,
+            # UTF-8 bytes of text: in = kept + removed + what rewrites took out (negative where a
+            # rewrite lengthens, as a placeholder longer than the value it replaces).
+            "text_bytes_in": 0, "text_bytes_kept": 0, "text_bytes_removed": 0, "text_bytes_rewritten": 0,
+            "text_bytes_removed_by_reason": {},
+            "file_bytes_in": 0, "file_bytes_kept": 0, "file_bytes_removed": 0, "repaired_utf8": 0,
+            "renamed_ids": 0, "kept_digest": None, "seconds": 0.0, "error": None}
+
+
+class _Member:
+    """One stage's part of a pass over a shard: its removed file, its kept file where it writes
+    one (the pass's last stage, or every stage with `materialize: all`), and its figures."""
+
+    def __init__(self, spec, task: ShardTask, settings: RunSettings):
+        self.spec, self.task, self.column = spec, task, settings.text_column
+        self.entry = new_entry(task)
+        self.kept = io.AtomicParquetWriter(Path(task.kept)) if task.kept else None
+        self.removed = io.AtomicParquetWriter(Path(task.removed))
+        self.reasons: Counter = Counter()
+        self.counters: Counter = Counter()
+        self.text_bytes: Counter = Counter()
+        self.removed_bytes: Counter = Counter()
+        self.rows = self.kept_rows = 0
+        self.seconds = 0.0
+        self.apply = None
+
+    def setup(self) -> None:
+        self.apply = _applier(make_stage(self.spec, self.column), self.task)
+
+    def __call__(self, table: pa.Table, first: int) -> pa.Table:
+        started = time.perf_counter()
+        result = self.apply(table, first)
+        if result.kept.num_rows + result.removed.num_rows != table.num_rows:
+            raise ConservationError(f"{self.spec.name} on {self.task.source}: {table.num_rows} rows in, "
+                                    f"{result.kept.num_rows} kept + {result.removed.num_rows} removed")
+        self.text_bytes["in"] += text_size(table, self.column)
+        self.text_bytes["kept"] += text_size(result.kept, self.column)
+        for reason, size in text_size_by(result.removed, self.column, REASON).items():
+            self.removed_bytes[reason] += size
+        self.rows += table.num_rows
+        self.kept_rows += result.kept.num_rows
+        if self.kept is not None:
+            self.kept.write(result.kept)
+        self.removed.write(result.removed)
+        self.counters.update(result.counters)
+        self.reasons.update(result.removed.column(REASON).to_pylist())
+        self.seconds += time.perf_counter() - started
+        return result.kept
+
+    def commit(self) -> dict:
+        removed_text = sum(self.removed_bytes.values())
+        self.entry.update(rows_in=self.rows, kept=self.kept_rows, removed=self.removed.rows,
+                          removed_by_reason=dict(sorted(self.reasons.items())),
+                          repaired_utf8=self.counters["repaired_utf8"], rewritten=self.counters["rewritten"],
+                          text_bytes_in=self.text_bytes["in"], text_bytes_kept=self.text_bytes["kept"],
+                          text_bytes_removed=removed_text,
+                          text_bytes_rewritten=self.text_bytes["in"] - self.text_bytes["kept"] - removed_text,
+                          text_bytes_removed_by_reason=dict(sorted(self.removed_bytes.items())))
+        if self.task.renames:
+            self.entry["renamed_ids"] = pq.read_metadata(self.task.renames).num_rows
+        if self.kept is not None:
+            self.entry["file_bytes_kept"] = self.kept.commit()
+            self.entry["kept_digest"] = io.file_digest(Path(self.task.kept))
+        self.entry["file_bytes_removed"] = self.removed.commit()
+        self.entry["status"] = "ok"
+        self.entry["seconds"] = round(self.seconds, 3)
+        return self.entry
+
+    def abort(self) -> None:
+        if self.kept is not None:
+            self.kept.abort()
+        self.removed.abort()
+
+
+def pass_task(specs: list, tasks: list[ShardTask], settings: RunSettings) -> dict:
+    """Consecutive stages over one shard in one read: each batch goes through them in turn, each
+    stage's removed rows are written to its own file, and only the kept rows of the last one (of
+    each one that has a kept path) are written. Returns the last stage's manifest entry, with the
+    others' entries under `pass` in stage order; a failure is recorded on it, naming the stage."""
     started = time.perf_counter()
-    entry = {"source": task.source, "input": task.input_id, "decision": task.decision_id, "status": "error",
-             "rows_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {}, "rewritten": 0,
-             # UTF-8 bytes of text: in = kept + removed + what rewrites took out (negative where a
-             # rewrite lengthens, as a placeholder longer than the value it replaces).
-             "text_bytes_in": 0, "text_bytes_kept": 0, "text_bytes_removed": 0, "text_bytes_rewritten": 0,
-             "text_bytes_removed_by_reason": {},
-             "file_bytes_in": 0, "file_bytes_kept": 0, "file_bytes_removed": 0, "repaired_utf8": 0,
-             "renamed_ids": 0, "kept_digest": None, "seconds": 0.0, "error": None}
-    kept = io.AtomicParquetWriter(Path(task.kept))
-    removed = io.AtomicParquetWriter(Path(task.removed))
+    members = [_Member(spec, task, settings) for spec, task in zip(specs, tasks)]
+    last, head = members[-1], tasks[0]
+    last.entry.update(source=head.source, input=head.input_id, decision=head.decision_id)
+    current = members[0]
     try:
-        if task.failed:
-            raise InputError(task.failed)
+        if head.failed:
+            raise InputError(head.failed)
         try:
-            entry["file_bytes_in"] = os.path.getsize(task.source)
+            members[0].entry["file_bytes_in"] = os.path.getsize(head.source)
         except OSError as e:
-            raise InputError(f"{task.source}: cannot be read: {e.strerror or e}") from None
-        parquet = open_shard(task.source, settings.text_column)
-        stage = make_stage(spec, settings.text_column)
-        apply = _applier(stage, task)
-        reasons: Counter = Counter()
-        counters: Counter = Counter()
-        text_bytes: Counter = Counter()
-        removed_bytes: Counter = Counter()
-        rows = 0
-        column = settings.text_column
-        for first, table in read_tables(parquet, task, settings):
-            result = apply(table, first)
-            text_bytes["in"] += text_size(table, column)
-            text_bytes["kept"] += text_size(result.kept, column)
-            for reason, size in text_size_by(result.removed, column, REASON).items():
-                removed_bytes[reason] += size
-            if result.kept.num_rows + result.removed.num_rows != table.num_rows:
-                raise ConservationError(f"{spec.name} on {task.source}: {table.num_rows} rows in, "
-                                        f"{result.kept.num_rows} kept + {result.removed.num_rows} removed")
-            rows += table.num_rows
-            kept.write(result.kept)
-            removed.write(result.removed)
-            counters.update(result.counters)
-            reasons.update(result.removed.column(REASON).to_pylist())
-        removed_text = sum(removed_bytes.values())
-        entry.update(rows_in=rows, kept=kept.rows, removed=removed.rows,
-                     removed_by_reason=dict(sorted(reasons.items())), repaired_utf8=counters["repaired_utf8"],
-                     rewritten=counters["rewritten"], text_bytes_in=text_bytes["in"], text_bytes_kept=text_bytes["kept"],
-                     text_bytes_removed=removed_text,
-                     text_bytes_rewritten=text_bytes["in"] - text_bytes["kept"] - removed_text,
-                     text_bytes_removed_by_reason=dict(sorted(removed_bytes.items())))
-        if task.renames:
-            entry["renamed_ids"] = pq.read_metadata(task.renames).num_rows
-        entry["file_bytes_kept"] = kept.commit()
-        entry["file_bytes_removed"] = removed.commit()
-        entry["kept_digest"] = io.file_digest(Path(task.kept))
-        entry["status"] = "ok"
+            raise InputError(f"{head.source}: cannot be read: {e.strerror or e}") from None
+        parquet = open_shard(head.source, settings.text_column)
+        for current in members:
+            current.setup()
+        current = members[0]  # a failure to read the shard is the first stage's
+        for first, table in read_tables(parquet, head, settings):
+            for current in members:
+                table = current(table, first)
+            current = members[0]
+        for current in members:
+            current.commit()
+        if len(members) > 1:
+            last.entry["pass"] = [m.entry for m in members[:-1]]
     except BaseException as e:
-        kept.abort()
-        removed.abort()
+        for m in members:
+            m.abort()
         if not isinstance(e, Exception):  # interrupted (a cancelled task): nothing to record
             raise
-        error_entry(entry, e)
-    entry["seconds"] = round(time.perf_counter() - started, 3)
-    return entry
+        error_entry(last.entry, e)
+        if len(members) > 1:
+            last.entry.update(failed_stage=current.spec.name, failed_index=members.index(current))
+    last.entry["pass_seconds"] = round(time.perf_counter() - started, 3)
+    if len(members) == 1:
+        last.entry["seconds"] = last.entry.pop("pass_seconds")
+    return last.entry
+
+
+def stage_task(spec, task: ShardTask, settings: RunSettings) -> dict:
+    """One stage over one shard (a pass of one); returns the shard's manifest entry."""
+    return pass_task([spec], [task], settings)
 
 
 def _applier(stage, task: ShardTask):
