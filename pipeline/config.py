@@ -146,6 +146,9 @@ class IngestConfig(BaseModel):
     text_unit: Literal["file", "block"] = "file"
     shard_mb: float = Field(128, gt=0)
     row_group_mb: float = Field(16, gt=0)
+    # Consecutive input files of up to `shard_mb` on disk together are one task writing one set
+    # of shards: thousands of small dumps give full shards, not thousands of tiny ones.
+    merge_small: bool = True
     min_chars: int = Field(1, ge=1)
     max_record_mb: int = Field(64, ge=1)
     block: BlockConfig = BlockConfig()

@@ -257,7 +257,7 @@ def test_kill_9_then_resume_gives_identical_shards(ray_session, tmp_path):
     for k in range(16):
         write_warc(d / f"crawl-{k:02d}.warc.gz", _pages(40, start=k * 100))
     cfg = tmp_path / "ingest.yaml"
-    cfg.write_text(f"input: {d}\noutput: {tmp_path / 'killed'}\nextractor: trafilatura\n")
+    cfg.write_text(f"input: {d}\noutput: {tmp_path / 'killed'}\nextractor: trafilatura\nmerge_small: false\n")
     command = [sys.executable, "-m", "kopile.cli", "ingest", str(cfg), "--num-cpus", "1", "--no-progress"]
     manifest = tmp_path / "killed" / "00_ingest" / "_manifest.json"
     kill_when(command, lambda: manifest_entries(manifest, "files") >= 3)
@@ -267,7 +267,8 @@ def test_kill_9_then_resume_gives_identical_shards(ray_session, tmp_path):
     assert "00_ingest" in resumed.stdout and "640" in resumed.stdout
     run = json.loads((tmp_path / "killed" / "run.json").read_text())
     assert run["status"] == "ok" and run["resumed"] and run["stages"][0]["shards_resumed"] >= 3
-    config = parse_ingest_config({"input": str(d), "output": str(tmp_path / "clean"), "extractor": "trafilatura"})
+    config = parse_ingest_config({"input": str(d), "output": str(tmp_path / "clean"), "extractor": "trafilatura",
+                                  "merge_small": False})
     Ingester(config, progress=False).run()
     files = lambda out: {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.parquet"))}
     assert files(tmp_path / "killed") == files(tmp_path / "clean")
@@ -397,3 +398,139 @@ def test_media_type(declared, identified, payload, expected):
     from kopile.pipeline.ingest.job import media_type
 
     assert media_type(declared, identified, payload) == expected
+
+
+def test_group_files_is_consecutive_and_bounded():
+    from kopile.pipeline.jobs.ingest import group_files, group_name
+
+    files = [("a", 4), ("b", 5), ("c", 2), ("big", 30), ("d", 0), ("e", 10), ("f", 1)]
+    assert group_files(files, 10) == [["a", "b"], ["c"], ["big"], ["d", "e"], ["f"]]
+    assert group_files(files, -1) == [[name] for name, _ in files]
+    assert group_name(["crawl-7.warc.gz"]) == "crawl-7"
+    key = group_name(["a.jsonl", "b.jsonl", "c.jsonl"])
+    assert key.startswith("a+2.") and key != group_name(["a.jsonl", "b2.jsonl", "c.jsonl"])
+
+
+def _small_dumps(d, ks):
+    """A JSON Lines file of 8 documents (about 3.5 KB) for each k in `ks`; every tenth also holds
+    a blocked URL and a broken line. Returns {(file, line): text, or the removal reason}."""
+    d.mkdir(exist_ok=True)
+    expected = {}
+    for k in ks:
+        name = f"part-{k:04d}.jsonl" if isinstance(k, int) else f"part-{k}.jsonl"
+        lines = [json.dumps({"text": f"{k}번 파일 {j}번 글. " + ARTICLE, "url": f"https://blog.example.kr/{k}/{j}"},
+                            ensure_ascii=False) for j in range(8)]
+        expected.update({(name, j + 1): f"{k}번 파일 {j}번 글. " + ARTICLE for j in range(8)})
+        if isinstance(k, int) and k % 10 == 0:
+            lines += [json.dumps({"text": "광고 " * 5, "url": "https://pornhub.com/x"}, ensure_ascii=False), "{not json"]
+            expected.update({(name, 9): "blocked_domain", (name, 10): "bad_json"})
+        (d / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return expected
+
+
+def _ingest_small(d, out, executor=None):
+    from kopile.pipeline.jobs.executor import LocalExecutor
+
+    config = parse_ingest_config({"input": str(d), "output": str(out), "shard_mb": 0.1})
+    return Ingester(config, progress=False).run(executor or LocalExecutor())
+
+
+def test_small_files_are_merged_into_full_shards(ray_session, tmp_path):
+    from conftest import output_bytes
+    from kopile.pipeline.jobs.executor import RayExecutor
+
+    expected = _small_dumps(tmp_path / "dumps", range(200))
+    stage = _ingest_small(tmp_path / "dumps", tmp_path / "one")["stages"][0]
+    shards = sorted((tmp_path / "one" / "00_ingest" / "kept").glob("*.parquet"))
+    assert stage["input_files"] == 200 and 3 <= stage["shards"] <= 10 and len(shards) == stage["output_shards"] <= 10
+    for path in shards[:-1]:  # full: within one input file of the target
+        assert sum(len(t.encode()) for t in pq.read_table(path).column("text").to_pylist()) > 0.75 * 0.1 * 2**20
+    # Every document once, kept with its text or removed with its reason, still naming its file.
+    kept = read_dir(tmp_path / "one" / "00_ingest" / "kept").to_pylist()
+    removed = read_dir(tmp_path / "one" / "00_ingest" / "removed").to_pylist()
+    got = [((os.path.basename(r["source"]), r["offset"]), r["text"]) for r in kept]
+    got += [((os.path.basename(r["source"]), r["offset"]), r["reason"]) for r in removed]
+    assert len(got) == len(expected) == stage["rows_in"] and dict(got) == expected
+    assert all(r["id"] == f"{os.path.basename(r['source'])[:-6]}:{r['offset']}" for r in kept)
+    # The manifest names every file once, with figures that add up per file.
+    entries = json.loads((tmp_path / "one" / "00_ingest" / "_manifest.json").read_text())["files"]
+    files = [f for e in entries.values() for f in e["files"]]
+    assert sorted(os.path.basename(f["source"]) for f in files) == sorted(p.name for p in (tmp_path / "dumps").iterdir())
+    assert all(f["records_in"] == f["kept"] + f["removed"] and f["error"] is None for f in files)
+    tenth = next(f for f in files if f["source"].endswith("part-0010.jsonl"))
+    assert tenth["removed_by_reason"] == {"bad_json": 1, "blocked_domain": 1} and tenth["kept"] == 8
+    # Two Ray workers write the same bytes as one in-process worker.
+    _ingest_small(tmp_path / "dumps", tmp_path / "two", RayExecutor())
+    assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "two")
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_merged_groups_resume_and_regroup_without_stale_shards(tmp_path):
+    from conftest import output_bytes
+    from kopile.pipeline.jobs.executor import LocalExecutor
+
+    class CrashAfterTwo(LocalExecutor):
+        """Dies once two groups are recorded, the third's shards written but not recorded."""
+
+        def as_completed(self, fn, jobs):
+            for i, result in enumerate(super().as_completed(fn, jobs)):
+                if i == 2:
+                    raise _Crash
+                yield result
+
+    d = tmp_path / "dumps"
+    _small_dumps(d, range(120))
+    with pytest.raises(_Crash):
+        _ingest_small(d, tmp_path / "out", CrashAfterTwo())
+    assert manifest_entries(tmp_path / "out" / "00_ingest" / "_manifest.json", "files") == 2
+    stage = _ingest_small(d, tmp_path / "out")["stages"][0]
+    assert stage["shards_resumed"] == 2 and stage["shards"] > 2
+    _ingest_small(d, tmp_path / "clean")
+    assert output_bytes(tmp_path / "out") == output_bytes(tmp_path / "clean")
+    # One more file in the middle: the groups from it on change, their old shards go.
+    before = {p.name for p in (tmp_path / "out" / "00_ingest" / "kept").glob("*.parquet")}
+    _small_dumps(d, ["0050a"])
+    stage = _ingest_small(d, tmp_path / "out")["stages"][0]
+    assert stage["shards_resumed"] >= 1 and stage["input_files"] == 121
+    entries = json.loads((tmp_path / "out" / "00_ingest" / "_manifest.json").read_text())["files"]
+    kept = {p.name for p in (tmp_path / "out" / "00_ingest" / "kept").glob("*.parquet")}
+    assert kept == {s for e in entries.values() for s in e["shards"]} and before - kept
+    assert {p.stem for p in (tmp_path / "out" / "00_ingest" / "removed").glob("*.parquet")} == set(entries)
+    _ingest_small(d, tmp_path / "clean2")
+    assert output_bytes(tmp_path / "out") == output_bytes(tmp_path / "clean2")
+
+
+def test_an_unreadable_file_fails_its_group_only(tmp_path, monkeypatch):
+    from conftest import output_bytes
+    from kopile.core.errors import RunFailed
+    from kopile.pipeline.ingest import readers
+
+    d = tmp_path / "dumps"
+    _small_dumps(d, range(120))
+    opener = readers.open_stream
+
+    def refuse(path):
+        if path.endswith("part-0050.jsonl"):
+            raise PermissionError(13, "Permission denied", path)
+        return opener(path)
+
+    monkeypatch.setattr(readers, "open_stream", refuse)
+    with pytest.raises(RunFailed) as failed:
+        _ingest_small(d, tmp_path / "out")
+    assert len(failed.value.errors) == 1 and "part-0050.jsonl: cannot be read" in failed.value.errors[0]
+    entries = json.loads((tmp_path / "out" / "00_ingest" / "_manifest.json").read_text())["files"]
+    bad = [e for e in entries.values() if e["status"] != "ok"]
+    assert len(bad) == 1 and bad[0]["kind"] == "input" and bad[0]["shards"] == []
+    assert bad[0]["files"][-1]["source"].endswith("part-0050.jsonl") and bad[0]["files"][-1]["error"]
+    # Nothing of the failed group is written; the other groups are complete.
+    kept = {p.name for p in (tmp_path / "out" / "00_ingest" / "kept").glob("*.parquet")}
+    assert kept == {s for e in entries.values() for s in e["shards"]} and len(entries) - 1 == len(kept)
+    assert not (tmp_path / "out" / "final").exists()
+    # Readable again: the failed group is redone, the others resumed, as if nothing failed.
+    monkeypatch.setattr(readers, "open_stream", opener)
+    assert _ingest_small(d, tmp_path / "out")["stages"][0]["shards_resumed"] == len(entries) - 1
+    _ingest_small(d, tmp_path / "clean")
+    assert output_bytes(tmp_path / "out") == output_bytes(tmp_path / "clean")

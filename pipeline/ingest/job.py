@@ -1,5 +1,5 @@
-"""One input file to Parquet: read, block by URL, decode, extract, write shards of a target size.
-Plain Python, run by the runner as one Ray task per file."""
+"""Input files to Parquet: read, block by URL, decode, extract, write shards of a target size.
+Plain Python, run by the runner as one Ray task per group of input files."""
 from __future__ import annotations
 
 import os
@@ -140,46 +140,59 @@ class Ingest:
         return row, None, None
 
 
-def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: str) -> dict:
+def ingest_files(settings, files: list[tuple[str, str]], group: str, kept_dir: str, removed_path: str) -> dict:
+    """Input files (source, stem), in order, to one set of kept shards `GROUP-NNNNN.parquet` and
+    one removed file; `files` in the entry holds each file's figures. A file that cannot be read
+    fails the whole task, as it failed its own task when each file was one: nothing of the group
+    is written, the run fails naming the file, and a re-run (the file fixed or removed) redoes it."""
     started = time.perf_counter()
-    entry = {"source": source, "status": "error", "records_in": 0, "kept": 0, "removed": 0,
-             "removed_by_reason": {}, "skipped_records": {}, "file_bytes_in": 0, "text_bytes_kept": 0,
-             "shards": [], "seconds": 0.0, "error": None}
-    kept = ShardedWriter(Path(kept_dir), stem, int(settings.shard_mb * 2**20), int(settings.row_group_mb * 2**20))
+    entry = {"status": "error", "records_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {},
+             "skipped_records": {}, "file_bytes_in": 0, "text_bytes_kept": 0, "shards": [], "files": [],
+             "seconds": 0.0, "error": None}
+    kept = ShardedWriter(Path(kept_dir), group, int(settings.shard_mb * 2**20), int(settings.row_group_mb * 2**20))
     removed = AtomicParquetWriter(Path(removed_path))
     removed_rows: list[dict] = []
     reasons: Counter = Counter()
     skipped: Counter = Counter()
     try:
-        try:
-            entry["file_bytes_in"] = os.path.getsize(source)
-        except OSError as e:
-            raise InputError(f"{source}: cannot be read: {e.strerror or e}") from None
         job = Ingest(settings)
-        fmt, events = job.events(source)
-        for kind, fields in reading(events, source):
-            if kind == "skip":
-                skipped[fields] += 1
-                continue
-            entry["records_in"] += 1
-            if kind == "bad":
-                row = {name: None for name in SCHEMA.names}
-                row.update(id=f"{stem}@{fields['offset']}", source=source, offset=fields["offset"],
-                           url=fields.get("url"), record_id=fields.get("record_id"))
-                reason, error = fields["reason"], fields.get("error")
-            else:
-                row, reason, error = job.document(fmt, fields, stem, source)
-            if reason is None:
-                kept.add(row)
-                entry["text_bytes_kept"] += len(row["text"].encode("utf-8", "surrogatepass"))
-            else:
-                removed_rows.append({**row, "reason": reason, "error": error})
-                reasons[reason] += 1
-                if len(removed_rows) >= 1000:
-                    removed.write(pa.Table.from_pylist(removed_rows, schema=REMOVED_SCHEMA))
-                    removed_rows = []
+        for source, stem in files:
+            one = {"source": source, "records_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {},
+                   "file_bytes_in": 0, "error": None}
+            entry["files"].append(one)
+            try:
+                one["file_bytes_in"] = os.path.getsize(source)
+            except OSError as e:
+                raise InputError(f"{source}: cannot be read: {e.strerror or e}") from None
+            mine: Counter = Counter()
+            fmt, events = job.events(source)
+            for kind, fields in reading(events, source):
+                if kind == "skip":
+                    skipped[fields] += 1
+                    continue
+                one["records_in"] += 1
+                if kind == "bad":
+                    row = {name: None for name in SCHEMA.names}
+                    row.update(id=f"{stem}@{fields['offset']}", source=source, offset=fields["offset"],
+                               url=fields.get("url"), record_id=fields.get("record_id"))
+                    reason, error = fields["reason"], fields.get("error")
+                else:
+                    row, reason, error = job.document(fmt, fields, stem, source)
+                if reason is None:
+                    kept.add(row)
+                    one["kept"] += 1
+                    entry["text_bytes_kept"] += len(row["text"].encode("utf-8", "surrogatepass"))
+                else:
+                    removed_rows.append({**row, "reason": reason, "error": error})
+                    mine[reason] += 1
+                    if len(removed_rows) >= 1000:
+                        removed.write(pa.Table.from_pylist(removed_rows, schema=REMOVED_SCHEMA))
+                        removed_rows = []
+            one.update(removed=sum(mine.values()), removed_by_reason=dict(sorted(mine.items())))
+            reasons.update(mine)
         removed.write(pa.Table.from_pylist(removed_rows, schema=REMOVED_SCHEMA))
         entry["shards"] = kept.commit()
+        # The written counts, not the per-file tallies: the check compares what is on disk.
         entry.update(kept=kept.count, removed=removed.rows, removed_by_reason=dict(sorted(reasons.items())),
                      skipped_records=dict(sorted(skipped.items())))
         removed.commit()
@@ -190,5 +203,9 @@ def ingest_file(settings, source: str, stem: str, kept_dir: str, removed_path: s
         if not isinstance(e, Exception):
             raise
         error_entry(entry, e)
+        if entry["files"]:
+            entry["files"][-1]["error"] = entry["error"]
+    entry["records_in"] = sum(f["records_in"] for f in entry["files"])
+    entry["file_bytes_in"] = sum(f["file_bytes_in"] for f in entry["files"])
     entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry

@@ -1,7 +1,8 @@
-"""`kopile ingest`: web dumps to Parquet shards, one task per input file, on the engine
-(`OUT/00_ingest/kept/STEM-NNNNN.parquet`, `removed/STEM.parquet`, `_manifest.json`)."""
+"""`kopile ingest`: web dumps to Parquet shards, one task per group of input files, on the engine
+(`OUT/00_ingest/kept/GROUP-NNNNN.parquet`, `removed/GROUP.parquet`, `_manifest.json`)."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -22,15 +23,45 @@ def _stem(name: str) -> str:
     return name
 
 
-def _task(settings, source: str, stem: str, kept_dir: str, removed_path: str) -> dict:
-    from kopile.pipeline.ingest.job import ingest_file  # the worker loads the readers and extractors
+def group_files(files: list[tuple[str, int]], target: int) -> list[list[str]]:
+    """Consecutive files (name, size on disk) while their summed size stays within `target`;
+    a file larger than `target` alone. From names and sizes only: a re-run forms the same groups."""
+    groups: list[list[str]] = []
+    total = 0
+    for name, size in files:
+        if groups and total + size <= target:
+            groups[-1].append(name)
+            total += size
+        else:
+            groups.append([name])
+            total = size
+    return groups
 
-    return ingest_file(settings, source, stem, kept_dir, removed_path)
+
+def group_name(names: list[str]) -> str:
+    """A lone file keeps its stem; a group is named after its first file, how many follow and a
+    digest of all of them, so that other members (a file added, removed or renamed) make another
+    key, and the engine drops the old group's shards instead of taking them as done."""
+    first = _stem(names[0])
+    return first if len(names) == 1 else f"{first}+{len(names) - 1}.{io.digest(names)[:8]}"
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # its task fails on it, naming the file
+
+
+def _task(settings, files: list[tuple[str, str]], group: str, kept_dir: str, removed_path: str) -> dict:
+    from kopile.pipeline.ingest.job import ingest_files  # the worker loads the readers and extractors
+
+    return ingest_files(settings, files, group, kept_dir, removed_path)
 
 
 class IngestJob(Job):
     title = INGEST_DIR
-    unit = "file"
+    unit = "group"
     section = "files"
     holds = "an ingest with other settings"
     task = staticmethod(_task)
@@ -48,9 +79,17 @@ class IngestJob(Job):
         return {"stage": "ingest"}
 
     def items(self) -> list[Item]:
-        return [Item(_stem(name), (self.config, str(path), _stem(name), str(self.directory / "kept"),
-                                   str(self.directory / "removed" / f"{_stem(name)}.parquet")))
-                for name, path in self.files]
+        paths = dict(self.files)
+        # On-disk sizes: compressed inputs expand by a factor that depends on the format (and
+        # WARC HTML shrinks to a fraction as text), so no single estimate would be better.
+        target = int(self.config.shard_mb * 2**20) if self.config.merge_small else -1  # -1: each file alone
+        items = []
+        for names in group_files([(name, _size(path)) for name, path in self.files], target):
+            key = group_name(names)
+            items.append(Item(key, (self.config, [(str(paths[n]), _stem(n)) for n in names],
+                                    key, str(self.directory / "kept"),
+                                    str(self.directory / "removed" / f"{key}.parquet"))))
+        return items
 
     def done(self, item: Item, entry: dict) -> bool:
         return (entry.get("status") == "ok" and Path(item.args[4]).is_file()
@@ -64,6 +103,7 @@ class IngestJob(Job):
         entries = list(outcome.entries.values())
         return {
             "stage": "ingest", "dir": INGEST_DIR, "shards": len(entries),
+            "input_files": sum(len(e["files"]) for e in entries),
             "shards_failed": sum(e["status"] != "ok" for e in entries), "shards_resumed": outcome.resumed,
             "rows_in": sum(e["records_in"] for e in entries), "kept": sum(e["kept"] for e in entries),
             "removed": sum(e["removed"] for e in entries),
@@ -77,9 +117,10 @@ class IngestJob(Job):
         }
 
     def check(self, item: Item, entry: dict) -> None:
-        if entry["records_in"] != entry["kept"] + entry["removed"]:
-            raise ConservationError(f"ingest of {entry['source']}: {entry['records_in']} records in, "
-                                    f"{entry['kept']} kept + {entry['removed']} removed")
+        for one in [*entry["files"], {**entry, "source": f"the group {item.key}"}]:
+            if one["records_in"] != one["kept"] + one["removed"]:
+                raise ConservationError(f"ingest of {one['source']}: {one['records_in']} records in, "
+                                        f"{one['kept']} kept + {one['removed']} removed")
 
 
 class Ingester:
