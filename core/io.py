@@ -1,12 +1,15 @@
-"""Parquet shards: finding inputs, naming outputs, writing atomically.
+"""Parquet shards: finding inputs, naming outputs, writing atomically, on a local disk or in an
+object store (`storage`).
 
-Every output is written under a hidden temporary name and renamed into place when complete,
-so that a crash never leaves a file that looks finished. A write that fails for a reason of
+Every local output is written under a hidden temporary name and renamed into place when
+complete, so that a crash never leaves a file that looks finished; an object appears only when
+its upload completes. A write that fails for a reason of
 the machine (disk full, read-only, a path that is a file) raises `OutputError`, which names
 the path; the temporary file is removed.
 """
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
 import json
@@ -16,7 +19,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kopile.core import storage
 from kopile.core.errors import InputError, OutputError
+from kopile.core.storage import ObjectPath, at
 
 COMPRESSION = "zstd"
 
@@ -72,6 +77,9 @@ def input_roots(spec: str | list[str]) -> list[tuple[Path, bool]]:
 
 def _expand(spec, suffixes, list_files: bool = True):
     for item in [spec] if isinstance(spec, str) else list(spec):
+        if storage.is_uri(item):
+            yield _expand_uri(str(item), suffixes, list_files)
+            continue
         item = os.path.expanduser(str(item))
         if os.path.isdir(item):
             root = run_output(Path(item))
@@ -92,13 +100,31 @@ def _expand(spec, suffixes, list_files: bool = True):
 _NEVER_INPUT = {"removed", "_work", "_ids"}
 
 
+def _expand_uri(item: str, suffixes, list_files: bool):
+    """`_expand` for an object store: a prefix (a folder), a glob, or one object."""
+    path = at(item)
+    if glob.has_magic(path.path):
+        fixed = path.path.split("*")[0].split("?")[0].split("[")[0]
+        root = ObjectPath(path.scheme, fixed.rsplit("/", 1)[0], path.query)
+        pattern = path.path
+        return item, root, [p for p in root.files() if fnmatch.fnmatchcase(p.path, pattern)] if list_files else []
+    if path.is_file():
+        return item, path.parent, [path]
+    root = run_output(path)
+    paths = [p for p in root.files() if p.name.lower().endswith(suffixes) and not p.name.startswith(".")
+             and not _NEVER_INPUT & set(p.relative_to(root).parts[:-1])] if list_files else []
+    if not paths and list_files and not path.exists():
+        raise InputError(f"input {item!r} is not an object, a prefix with objects below it, or a matching glob")
+    return item, root, paths
+
+
 def run_output(folder: Path) -> Path:
     """The folder to read for `folder`: a kopile run directory (it has run.json) is read through
     its final/ output, written when the run finished; any other folder is itself."""
     if not (folder / "run.json").is_file() or not any(folder.glob("[0-9][0-9]_*")):
         return folder
     final = folder / "final" / "kept"
-    if not final.is_dir():
+    if not (folder / "final" / "_manifest.json").is_file():
         raise InputError(f"{folder} is a kopile run directory without final/: the run did not finish; "
                          f"finish it, or point the input at one stage's kept/ folder")
     return final
@@ -108,9 +134,11 @@ def check_not_nested(inputs: list[tuple[Path, bool]], output: Path) -> None:
     """An output inside a folder that is read to any depth would be read back as input by the
     next run, and an input inside an output would be overwritten or cleaned: both are refused
     before any work."""
-    out = Path(output).expanduser().resolve()
+    out = at(output).expanduser().resolve()
     for root, recursive in inputs:
-        root = Path(root).expanduser().resolve()
+        root = at(root).expanduser().resolve()
+        if type(root) is not type(out):  # one local, one in an object store
+            continue
         if recursive and (out == root or out.is_relative_to(root)):
             raise InputError(f"the output {out} is inside the input {root}: a later run would read its own "
                              "outputs as input; choose an output directory outside the input")
@@ -121,7 +149,15 @@ def check_not_nested(inputs: list[tuple[Path, bool]], output: Path) -> None:
 
 def prepare_dir(path: Path) -> Path:
     """`path` as a directory that exists and can be written, or an `OutputError` naming why not."""
-    path = Path(path)
+    path = at(path)
+    if isinstance(path, ObjectPath):
+        try:  # an object written and removed: the credentials allow writing there
+            probe = path / ".write-probe"
+            probe.write_bytes(b"")
+            probe.unlink(missing_ok=True)
+        except OSError as e:
+            raise OutputError(path, e) from None
+        return path
     for parent in [path, *path.parents]:
         if parent.exists():
             if not parent.is_dir():
@@ -144,16 +180,25 @@ def tmp_path(path: Path) -> Path:
 
 
 class AtomicParquetWriter:
-    """Writes to a hidden temporary name; `commit` renames it into place, `abort` removes it."""
+    """Writes to a hidden temporary name; `commit` renames it into place, `abort` removes it.
+    In an object store it writes to its name: the object appears when `commit` completes it."""
 
     def __init__(self, path: Path):
-        self.path = Path(path)
-        self.tmp = tmp_path(self.path)
+        self.path = at(path)
+        self.remote = isinstance(self.path, ObjectPath)
+        self.tmp = None if self.remote else tmp_path(self.path)
+        self._sink = None
         self._writer: pq.ParquetWriter | None = None
         self.rows = 0
 
+    def _target(self):
+        if self.remote:
+            self._sink = self.path.open_output()
+            return self._sink
+        return self.tmp
+
     def _open(self, schema: pa.Schema):
-        return pq.ParquetWriter(self.tmp, schema, compression=COMPRESSION)
+        return pq.ParquetWriter(self._target(), schema, compression=COMPRESSION)
 
     def write(self, table: pa.Table, row_group_size: int | None = None) -> None:
         """An empty table only fixes the schema: an empty row group would make a file's layout
@@ -172,20 +217,28 @@ class AtomicParquetWriter:
     def commit(self) -> int:
         try:
             self._writer.close()
-            os.replace(self.tmp, self.path)
+            if self.remote:
+                self._sink.close()
+            else:
+                os.replace(self.tmp, self.path)
             return self.path.stat().st_size
         except OSError as e:
             self.abort()
             raise OutputError(self.path, e) from None
 
     def abort(self) -> None:
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            except Exception:
-                pass
-            self._writer = None
-        self.tmp.unlink(missing_ok=True)
+        for closing in (self._writer, self._sink):
+            if closing is not None:
+                try:
+                    closing.close()
+                except Exception:
+                    pass
+        self._writer = self._sink = None
+        try:
+            # An object store has no temporary name: closing completed the object, so it goes.
+            (self.path if self.remote else self.tmp).unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 class AtomicArrowWriter(AtomicParquetWriter):
@@ -193,23 +246,45 @@ class AtomicArrowWriter(AtomicParquetWriter):
     reader can take any rows of it without reading the rest (MinHash signatures)."""
 
     def _open(self, schema: pa.Schema):
-        return pa.ipc.new_file(str(self.tmp), schema)
+        target = self._target()
+        return pa.ipc.new_file(target if self.remote else str(target), schema)
 
 
 def read_arrow(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """An Arrow IPC file as a table whose buffers are views of the memory-mapped file."""
-    table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    """An Arrow IPC file as a table whose buffers are views of the memory-mapped file (read
+    into memory from an object store)."""
+    path = at(path)
+    source = path.open_input() if isinstance(path, ObjectPath) else pa.memory_map(str(path))
+    table = pa.ipc.open_file(source).read_all()
     return table.select(columns) if columns else table
 
 
+def read_table(path, columns: list[str] | None = None) -> pa.Table:
+    path = at(path)
+    return pq.read_table(path.open_input() if isinstance(path, ObjectPath) else path, columns=columns)
+
+
+def read_metadata(path):
+    path = at(path)
+    return pq.read_metadata(path.open_input() if isinstance(path, ObjectPath) else path)
+
+
 def remove_stale_tmp(directory: Path) -> None:
-    """Temporary files left by a killed run are never valid output."""
-    if directory.is_dir():
+    """Temporary files left by a killed run are never valid output (an object store has none)."""
+    directory = at(directory)
+    if not isinstance(directory, ObjectPath) and directory.is_dir():
         for leftover in directory.glob(".*.tmp-*"):
             leftover.unlink(missing_ok=True)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
+    path = at(path)
+    if isinstance(path, ObjectPath):
+        try:
+            path.write_bytes(data)
+        except OSError as e:
+            raise OutputError(path, e) from None
+        return
     tmp = tmp_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,6 +300,7 @@ def write_json_atomic(path: Path, data) -> None:
 
 
 def read_json(path: Path, default=None):
+    path = at(path)
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else default
 
 
@@ -247,14 +323,15 @@ def write_npz_atomic(path: Path, **arrays) -> None:
 def source_id(path: Path) -> str:
     """What an input file holds, as far as a manifest entry made from it stays valid: its size
     and modification time (a rewrite changes them; reading the file to hash it would cost a pass)."""
-    stat = Path(path).stat()
+    stat = at(path).stat()
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def file_digest(path: Path) -> str:
     """A content digest of a file: what a later stage's output depends on."""
     h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
+    path = at(path)
+    with (path.fs.open_input_stream(path.path) if isinstance(path, ObjectPath) else open(path, "rb")) as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -282,7 +359,8 @@ def replace_dir(source: Path, target: Path, ignore: tuple[str, ...] = ()) -> Non
 
 def open_parquet(source) -> pq.ParquetFile:
     try:
-        return pq.ParquetFile(source)
+        path = at(source)
+        return pq.ParquetFile(path.open_input() if isinstance(path, ObjectPath) else path)
     except Exception as e:
         raise InputError(f"{source}: cannot be read as Parquet: {e}") from None
 

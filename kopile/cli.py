@@ -77,21 +77,36 @@ def _run(args) -> int:
 
     def report(config, summary, ok):
         print(stage_table(summary))
-        print(f"outputs: {Path(config.run.output).resolve()}  (run.json, NN_stage/kept, NN_stage/removed, "
-              "_manifest.json)")
+        out = _where(config.run.output)
+        print(f"outputs: {out}  (run.json, NN_stage/kept, NN_stage/removed, _manifest.json)")
         if ok and summary.get("final"):
-            print(f"final documents: {Path(config.run.output).resolve()}/final/kept/  ({summary['final']['rows']:,} "
+            print(f"final documents: {out}/final/kept/  ({summary['final']['rows']:,} "
                   f"documents, the kept shards of {summary['final']['stage']}); give the run directory as input "
                   "to read them")
-        _write_report(Path(config.run.output))
+        _write_report(config.run.output)
 
     return _execute(args, load_config, lambda c: Runner(c, _progress(args)), report)
 
 
-def _write_report(run_dir: Path) -> None:
+def _where(path) -> str:
+    """An output as the user can find it: a local path made absolute, a URI as given."""
+    from kopile.core import storage
+
+    return str(storage.at(path)) if storage.is_uri(path) else str(Path(path).resolve())
+
+
+def _write_report(run_dir) -> None:
     """report.html at the end of a run (or of `kopile tokenize`), where the `report` extra
     (matplotlib) is installed."""
     import importlib.util
+
+    from kopile.core import storage
+
+    if storage.is_uri(run_dir):
+        print("report: not written beside an object-store output; copy the run directory and run "
+              "`kopile report` on the copy")
+        return
+    run_dir = Path(run_dir)
 
     try:
         available = importlib.util.find_spec("matplotlib") is not None

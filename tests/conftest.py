@@ -79,11 +79,11 @@ def output_bytes(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.parquet"))}
 
 
-def kill_when(command: list[str], ready, timeout: float = 120) -> None:
+def kill_when(command: list[str], ready, timeout: float = 120, env: dict | None = None) -> None:
     """Start `command` in a process group of its own and kill -9 the whole group, Ray's
     processes included (a crash), as soon as `ready()` holds."""
     proc = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + timeout
     while time.time() < deadline and proc.poll() is None:
         if ready():

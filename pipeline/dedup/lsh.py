@@ -20,13 +20,14 @@ No step holds more than one shard's signatures or one partition's buckets in mem
 """
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from kopile.core import io
+from kopile.core.storage import at
 from kopile.pipeline.dedup import partitions as parts
 from kopile.pipeline.dedup.minhash import band_hashes
 
@@ -62,7 +63,7 @@ def verify_chunk(num_perm: int, memory_mb: int) -> int:
 
 def band_shard(work: str, name: str, keys_path: str, shard_index: int, num_perm: int, bands: int,
                rows: int, partitions: int) -> None:
-    work = Path(work)
+    work = at(work)
     done = work / "banded" / f"{name}.json"
     if done.is_file():
         return
@@ -113,7 +114,7 @@ def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int
                     verify: str, memory_mb: int) -> None:
     """Verified edges (a, b, similarity) between documents sharing a bucket, a > b: those whose
     estimate reaches the lower end of the borderline band (`cluster` checks the band exactly)."""
-    work = Path(work)
+    work = at(work)
     out = work / "edges" / f"{p:04d}.parquet"
     if out.is_file():
         return
@@ -202,10 +203,10 @@ def borderline(threshold: float, num_perm: int) -> tuple[float, float]:
 
 
 def read_edges(work: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    files = sorted((Path(work) / "edges").glob("*.parquet"))
+    files = sorted((at(work) / "edges").glob("*.parquet"))
     if not files:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    edges = pa.concat_tables([pq.read_table(f) for f in files])
+    edges = pa.concat_tables([io.read_table(f) for f in files])
     return (edges.column("a").to_numpy(), edges.column("b").to_numpy(),
             edges.column("similarity").to_numpy().astype(np.float32))
 
@@ -223,7 +224,7 @@ def shingle_shard(work: str, name: str, source: str, text_column: str, rows: np.
     """The shingle hash sets of some rows of a shard, read from the row groups that hold them."""
     from kopile.core.schema import text_values
 
-    out = Path(work) / "shingles" / f"{name}.npz"
+    out = at(work) / "shingles" / f"{name}.npz"
     if out.is_file():
         return
     parquet = io.open_parquet(source)
@@ -243,9 +244,9 @@ def exact_similarity(work: Path, names: dict[int, str], a: np.ndarray, b: np.nda
     """Jaccard similarity of the shingle sets of each pair (a[i], b[i]), from `shingle_shard`."""
     sets: dict[int, np.ndarray] = {}
     for index, name in names.items():
-        path = Path(work) / "shingles" / f"{name}.npz"
+        path = at(work) / "shingles" / f"{name}.npz"
         if path.is_file():
-            with np.load(path) as f:
+            with np.load(BytesIO(path.read_bytes())) as f:
                 rows, offsets, values = f["rows"], f["offsets"], f["values"]
             for k, row in enumerate(rows.tolist()):
                 sets[int(parts.doc_numbers(index, row))] = values[offsets[k]:offsets[k + 1]]
@@ -295,7 +296,7 @@ def cluster(work: str, keys: list[tuple[str, Path]], keep: str, edges: tuple[np.
     the group of documents removed as duplicates of it plus itself. `edges` are `read_edges`'s;
     with a `threshold`, those whose exact similarity falls below it are dropped. Memory follows
     the documents with edges."""
-    work = Path(work)
+    work = at(work)
     a, b, sim = edges[0], edges[1], edges[2].copy()  # the exact similarities replace estimates
     if threshold is not None:
         near = np.flatnonzero(sim < upper)

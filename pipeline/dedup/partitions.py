@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from kopile.core import io
+from kopile.core.storage import at
 
 ROW_BITS = 40
 ROW_MASK = (1 << ROW_BITS) - 1
@@ -46,13 +46,13 @@ def write_partitions(directory: Path, name: str, part: np.ndarray, columns: dict
     bounds = np.searchsorted(part[order], np.arange(partitions + 1))
     for p in range(partitions):
         sel = order[bounds[p]:bounds[p + 1]]
-        io.write_table_atomic(Path(directory) / f"{p:04d}" / name,
+        io.write_table_atomic(at(directory) / f"{p:04d}" / name,
                               pa.table({k: pa.array(values[sel], kind) for k, (values, kind) in columns.items()}))
 
 
 def read_partition(directory: Path, p: int, columns: dict[str, type]) -> dict[str, np.ndarray]:
     """One partition's rows from every shard's file (temporary files of a killed run skipped)."""
-    files = sorted(f for f in (Path(directory) / f"{p:04d}").glob("*") if not f.name.startswith("."))
-    tables = [pq.read_table(f, columns=list(columns)) for f in files]
+    files = sorted(f for f in (at(directory) / f"{p:04d}").glob("*") if not f.name.startswith("."))
+    tables = [io.read_table(f, columns=list(columns)) for f in files]
     return {k: np.concatenate([t.column(k).to_numpy() for t in tables]) if tables else np.zeros(0, dtype)
             for k, dtype in columns.items()}

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from kopile.core import io
+from kopile.core.storage import at
 from kopile.pipeline.dedup import partitions as parts
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。…])[\"'”’)\]]*[ \t]+|\n+")
@@ -58,11 +57,11 @@ def partition_count(total_pairs: int, partition_mb: int) -> int:
 
 def partition_shard(work: str, name: str, keys_path: str, shard_index: int, partitions: int) -> None:
     """One shard's (key, document) pairs, split into partition files by key."""
-    work = Path(work)
+    work = at(work)
     done = work / "partitioned" / f"{name}.json"
     if done.is_file():
         return
-    table = pq.read_table(keys_path, columns=["keys"])
+    table = io.read_table(keys_path, columns=["keys"])
     lists = table.column("keys").combine_chunks()
     lengths = np.asarray(lists.value_lengths().fill_null(0))
     keys = np.asarray(lists.flatten(), dtype=np.int64)
@@ -76,7 +75,7 @@ def partition_shard(work: str, name: str, keys_path: str, shard_index: int, part
 def count_partition(work: str, p: int, min_docs: int, keep_first: bool) -> None:
     """The (document, key) pairs to remove: keys found in at least `min_docs` documents, in
     every document but the first that has them when `keep_first`."""
-    work = Path(work)
+    work = at(work)
     out = work / "removals" / f"{p:04d}.parquet"
     if out.is_file():
         return
@@ -97,8 +96,8 @@ def count_partition(work: str, p: int, min_docs: int, keep_first: bool) -> None:
 
 def removals(work: str, shard_names: list[str]) -> dict[str, pa.Table]:
     """Per shard, each affected row with the list of span keys to take out of it."""
-    files = sorted((Path(work) / "removals").glob("*.parquet"))
-    table = pa.concat_tables([pq.read_table(f) for f in files]) if files else pa.table(
+    files = sorted((at(work) / "removals").glob("*.parquet"))
+    table = pa.concat_tables([io.read_table(f) for f in files]) if files else pa.table(
         {"doc": pa.array([], pa.int64()), "key": pa.array([], pa.int64())})
     doc, key = table.column("doc").to_numpy(), table.column("key").to_numpy()
     order = np.lexsort((key, doc))

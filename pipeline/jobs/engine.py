@@ -24,8 +24,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from kopile.core import io
+from kopile.core import io, storage
 from kopile.core.errors import ConservationError, OutputConflict, error_entry
+from kopile.core.storage import ObjectPath, at
 
 FATAL = ("output", "bug")
 
@@ -58,7 +59,7 @@ class Job:
     task: Callable[..., dict]
 
     def __init__(self, directory: Path, fingerprint: str):
-        self.directory = Path(directory)
+        self.directory = at(directory)
         self.fingerprint = fingerprint
 
     @property
@@ -166,7 +167,7 @@ def _prune(manifest: dict, job: Job, keys: set[str]) -> None:
     gone = [key for key in manifest[job.section] if key not in keys]
     for key in gone:
         for path in job.outputs(key, manifest[job.section][key]):
-            Path(path).unlink(missing_ok=True)
+            at(path).unlink(missing_ok=True)
         del manifest[job.section][key]
     if gone:
         io.write_json_atomic(job.manifest_path, manifest)
@@ -268,9 +269,21 @@ FINAL = "final"
 def publish_final(out: Path, stage: str, files: list[tuple[str, Path]], details: dict | None = None) -> dict:
     """OUT/final/: a job's kept shards (hard links where the file system has them) and a
     manifest, so that a run's output has one path whatever its stages are. Written beside and
-    renamed into place: a reader never sees half of it."""
+    renamed into place: a reader never sees half of it. In an object store, where nothing is
+    renamed, the shards are copied in the store and the manifest is written last: final/ is
+    complete when its manifest is there (`io.run_output` reads it so)."""
     import pyarrow.parquet as pq
 
+    out = at(out)
+    if isinstance(out, ObjectPath):
+        storage.rmtree(out / FINAL)
+        manifest = {"stage": stage, "shards": {}}
+        for name, path in files:
+            storage.copy(path, out / FINAL / "kept" / name)
+            manifest["shards"][name] = {"rows": io.read_metadata(path).num_rows, **(details or {}).get(name, {})}
+        manifest["rows"] = sum(e["rows"] for e in manifest["shards"].values())
+        io.write_json_atomic(out / FINAL / "_manifest.json", manifest)
+        return {"dir": FINAL, "stage": stage, "shards": len(files), "rows": manifest["rows"]}
     tmp = out / f".{FINAL}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "kept").mkdir(parents=True)

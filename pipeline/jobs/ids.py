@@ -8,15 +8,14 @@ collision. Memory follows a partition, not the corpus.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from kopile.core import io
+from kopile.core import io, storage
 from kopile.core.errors import InputError
+from kopile.core.storage import at
 from kopile.pipeline.dedup import partitions as parts
 
 PAIR_BYTES = 16
@@ -31,29 +30,29 @@ def _ids(source: str, id_column: str) -> list | None:
     """The shard's ids as written (None where the column is missing or the file unreadable:
     the first stage then gives generated ids, or reports the file)."""
     try:
-        parquet = pq.ParquetFile(source)
+        parquet = io.open_parquet(source)
         if id_column not in parquet.schema_arrow.names:
             return None
-        return pq.read_table(source, columns=[id_column]).column(id_column).cast(pa.string()).to_pylist()
+        return io.read_table(source, columns=[id_column]).column(id_column).cast(pa.string()).to_pylist()
     except Exception:
         return None
 
 
 def hash_shard(work: str, name: str, source: str, index: int, id_column: str, partitions: int) -> None:
-    done = Path(work) / "hashed" / f"{name}.json"
+    done = at(work) / "hashed" / f"{name}.json"
     if done.is_file():
         return
     ids = _ids(source, id_column) or []
     rows = np.array([i for i, v in enumerate(ids) if v is not None], dtype=np.int64)
     keys = np.array([_id_hash(ids[i]) for i in rows.tolist()], dtype=np.int64)
     docs = parts.doc_numbers(index, rows)
-    parts.write_partitions(Path(work) / "hashes", name, keys.view(np.uint64) % np.uint64(partitions),
+    parts.write_partitions(at(work) / "hashes", name, keys.view(np.uint64) % np.uint64(partitions),
                            {"key": (keys, pa.int64()), "doc": (docs, pa.int64())}, partitions)
     io.write_json_atomic(done, {"ids": int(len(rows))})
 
 
 def repeated_in_partition(work: str, p: int) -> list[int]:
-    rows = parts.read_partition(Path(work) / "hashes", p, {"key": np.int64, "doc": np.int64})
+    rows = parts.read_partition(at(work) / "hashes", p, {"key": np.int64, "doc": np.int64})
     key, doc = rows["key"], rows["doc"]
     _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     return doc[counts[inverse] > 1].tolist()
@@ -68,7 +67,7 @@ def check_ids(shards: list[tuple[str, str]], id_column: str, work: Path, mode: s
         rows = 0
         for _, source in shards:
             try:
-                meta = pq.read_metadata(source)
+                meta = io.read_metadata(source)
                 rows += meta.num_rows if id_column in meta.schema.to_arrow_schema().names else 0
             except Exception:
                 pass
@@ -94,7 +93,7 @@ def check_ids(shards: list[tuple[str, str]], id_column: str, work: Path, mode: s
                                                                      "id": pa.array(ids, pa.string())}))
         io.write_json_atomic(done, {"renamed": {name: len(p) for name, p in sorted(renames.items())}})
         for folder in ("hashed", "hashes"):
-            shutil.rmtree(work / folder, ignore_errors=True)
+            storage.rmtree(work / folder)
     renamed = io.read_json(done)["renamed"]
     return {name: work / "renames" / name for name in renamed}
 

@@ -10,13 +10,13 @@ made again whenever the set of shards that reaches it changes.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kopile.core import io
+from kopile.core import io, storage
 from kopile.core.errors import ConservationError, KopileError, RunFailed
+from kopile.core.storage import at
 from kopile.pipeline.config import Config, StageSpec
 from kopile.pipeline.jobs import engine
 from kopile.pipeline.jobs.engine import Item, Job, now, versions, write_status
@@ -117,7 +117,7 @@ class PassJob(Job):
         tasks: list[ShardTask] = item.args[1]
         return (entry.get("status") == "ok" and entry.get("input") == tasks[0].input_id
                 and entry.get("decision") == tasks[0].decision_id and len(entry.get("pass", [])) == len(tasks) - 1
-                and Path(tasks[-1].kept).is_file() and all(Path(t.removed).is_file() for t in tasks))
+                and at(tasks[-1].kept).is_file() and all(at(t.removed).is_file() for t in tasks))
 
     def outputs(self, key: str, entry: dict) -> list[Path]:
         return [m.directory / sub / key for m in self.members for sub in ("kept", "removed")]
@@ -164,7 +164,7 @@ class PassJob(Job):
 class Runner:
     def __init__(self, config: Config, progress: bool | None = None, log=print):
         self.config = config
-        self.out = Path(config.run.output)
+        self.out = at(config.run.output)
         self.progress = progress
         self.log = log
         run = config.run
@@ -208,10 +208,10 @@ class Runner:
             for folder in sorted(self.out.iterdir()):
                 index = stage_index(folder.name)
                 if index is not None and index >= first and (folder / "_manifest.json").is_file():
-                    shutil.rmtree(folder)
+                    storage.rmtree(folder)
             # Also here, not only when the run starts: the CLI prepares before it starts Ray, and
             # a Ray that fails to start must not leave the old settings' output as final/.
-            shutil.rmtree(self.out / engine.FINAL, ignore_errors=True)
+            storage.rmtree(self.out / engine.FINAL)
             return
 
     def run(self, executor=None) -> dict:
@@ -224,7 +224,7 @@ class Runner:
                    "stages": []}
         io.write_json_atomic(self.out / "run.json", summary)
         # final/ is what the run produced; until this run has produced it, there is none.
-        shutil.rmtree(self.out / engine.FINAL, ignore_errors=True)
+        storage.rmtree(self.out / engine.FINAL)
         errors: list[str] = []
         try:
             renames = self._check_ids(shards, executor)
@@ -246,7 +246,7 @@ class Runner:
             job = self.jobs[-1]
             entries = engine.load_manifest(job)[job.section]
             summary["final"] = engine.publish_final(
-                self.out, job.directory.name, [(s.name, Path(s.path)) for s in shards],
+                self.out, job.directory.name, [(s.name, at(s.path)) for s in shards],
                 {s.name: {"text_bytes": entries[s.name].get("text_bytes_kept", 0),
                           "digest": entries[s.name]["kept_digest"]} for s in shards})
         self._finish(summary, errors)
@@ -282,7 +282,7 @@ class Runner:
                                          decisions=None if s.name in failed else str(decisions / s.name))
         job.tasks = {s.name: job.shard_tasks(s, **extra[s.name]) for s in shards}
         for m in job.members[:-1]:  # kept copies of an earlier `materialize: all` run would look current
-            shutil.rmtree(m.directory / "kept", ignore_errors=True)
+            storage.rmtree(m.directory / "kept")
         outcome = engine.run(job, executor, self.progress)
         figures = job.record_members(outcome)
         if outcome.fatal:
@@ -290,7 +290,7 @@ class Runner:
         if work is not None and not outcome.errors and not self.config.run.keep_work:
             # Every shard has its decision applied and recorded: the work files are never read
             # again (a re-run finds the entries done), and they are the largest files of a run.
-            shutil.rmtree(head.directory / "_work", ignore_errors=True)
+            storage.rmtree(head.directory / "_work")
         ok = [Shard(name, str(job.directory / "kept" / name), e["kept_digest"]) for name, e in outcome.entries.items()
               if e["status"] == "ok"]
         # A global stage's time includes its decision (keys, grouping), not only the split.
@@ -312,8 +312,9 @@ class Runner:
         is keyed by the exact set of shards and their contents (`work` is named by it): it is
         reused by a resumed run over the same set, and made anew when the set changes."""
         _keep_only(work)
-        for folder in [work, *(p for p in work.rglob("*") if p.is_dir())]:
-            io.remove_stale_tmp(folder)
+        if isinstance(work, Path):  # an object store has no temporary files
+            for folder in [work, *(p for p in work.rglob("*") if p.is_dir())]:
+                io.remove_stale_tmp(folder)
         complete = work / "complete.json"
         made = io.read_json(complete, {"shards": None})["shards"]
         if made is None or not all((work / "decisions" / name).is_file() for name in made):
@@ -331,7 +332,7 @@ class Runner:
                     failed[s.name] = entry["error"]
             readable = [(s.name, keys_dir / s.name) for s in shards if s.name not in failed]
             stage = make_stage(job.spec, self.settings.text_column)
-            decided = stage.decide(readable, work, executor.map, {s.name: Path(s.path) for s in shards})
+            decided = stage.decide(readable, work, executor.map, {s.name: at(s.path) for s in shards})
             for name, table in decided.items():
                 io.write_table_atomic(work / "decisions" / name, table)
             io.write_json_atomic(complete, {"shards": [name for name, _ in readable], "failed": failed})
@@ -389,4 +390,4 @@ def _keep_only(work: Path) -> None:
     if work.parent.is_dir():
         for other in work.parent.iterdir():
             if other != work and other.is_dir():
-                shutil.rmtree(other, ignore_errors=True)
+                storage.rmtree(other)

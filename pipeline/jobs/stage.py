@@ -7,11 +7,9 @@ or a full disk: the entry says what failed, and of which kind (see `engine`).
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,6 +18,7 @@ import pyarrow.parquet as pq
 from kopile.core import io
 from kopile.core.errors import ConservationError, InputError, error_entry
 from kopile.core.schema import ensure_ids, require_text_column
+from kopile.core.storage import at
 from kopile.pipeline.stages import stage_class
 from kopile.pipeline.stages.base import REASON
 
@@ -71,7 +70,7 @@ def read_tables(parquet: pq.ParquetFile, task: ShardTask, settings: RunSettings)
     An empty shard gives one empty table, so that it still has outputs."""
     renames = None
     if task.renames:
-        t = pq.read_table(task.renames)
+        t = io.read_table(task.renames)
         renames = dict(zip(t.column("row").to_pylist(), t.column("id").to_pylist()))
     rows = 0
     # Row group by row group, never a batch across two: a stage writes each batch's kept rows as
@@ -131,8 +130,8 @@ class _Member:
     def __init__(self, spec, task: ShardTask, settings: RunSettings):
         self.spec, self.task, self.column = spec, task, settings.text_column
         self.entry = new_entry(task)
-        self.kept = io.AtomicParquetWriter(Path(task.kept)) if task.kept else None
-        self.removed = io.AtomicParquetWriter(Path(task.removed))
+        self.kept = io.AtomicParquetWriter(task.kept) if task.kept else None
+        self.removed = io.AtomicParquetWriter(task.removed)
         self.reasons: Counter = Counter()
         self.counters: Counter = Counter()
         self.text_bytes: Counter = Counter()
@@ -174,10 +173,10 @@ class _Member:
                           text_bytes_rewritten=self.text_bytes["in"] - self.text_bytes["kept"] - removed_text,
                           text_bytes_removed_by_reason=dict(sorted(self.removed_bytes.items())))
         if self.task.renames:
-            self.entry["renamed_ids"] = pq.read_metadata(self.task.renames).num_rows
+            self.entry["renamed_ids"] = io.read_metadata(self.task.renames).num_rows
         if self.kept is not None:
             self.entry["file_bytes_kept"] = self.kept.commit()
-            self.entry["kept_digest"] = io.file_digest(Path(self.task.kept))
+            self.entry["kept_digest"] = io.file_digest(self.task.kept)
         self.entry["file_bytes_removed"] = self.removed.commit()
         self.entry["status"] = "ok"
         self.entry["seconds"] = round(self.seconds, 3)
@@ -203,7 +202,7 @@ def pass_task(specs: list, tasks: list[ShardTask], settings: RunSettings) -> dic
         if head.failed:
             raise InputError(head.failed)
         try:
-            members[0].entry["file_bytes_in"] = os.path.getsize(head.source)
+            members[0].entry["file_bytes_in"] = at(head.source).stat().st_size
         except OSError as e:
             raise InputError(f"{head.source}: cannot be read: {e.strerror or e}") from None
         parquet = open_shard(head.source, settings.text_column)
@@ -241,7 +240,7 @@ def _applier(stage, task: ShardTask):
     if stage.decided_globally(stage.params):
         if task.decisions is None:  # never reached by the runner; a shard is never passed unchecked
             raise RuntimeError(f"{stage.name}: no decision for {task.name}")
-        decisions = stage.load_decisions(Path(task.decisions))
+        decisions = stage.load_decisions(at(task.decisions))
         return lambda table, first: stage.apply(table, decisions, first)
     return lambda table, first: stage(table)
 
@@ -250,7 +249,7 @@ def keys_task(spec, task: ShardTask, out: str, settings: RunSettings) -> dict:
     """A global stage's first step on one shard: its keys, written to `out`."""
     entry = {"status": "error", "error": None}
     arrow = stage_class(spec.name).keys_format == "arrow"
-    writer = (io.AtomicArrowWriter if arrow else io.AtomicParquetWriter)(Path(out))
+    writer = (io.AtomicArrowWriter if arrow else io.AtomicParquetWriter)(out)
     try:
         parquet = open_shard(task.source, settings.text_column)
         stage = make_stage(spec, settings.text_column)

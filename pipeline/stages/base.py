@@ -13,10 +13,10 @@ from typing import Any, Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from kopile.core.config import STRICT, signature_model
+from kopile.core import io
 from kopile.core.schema import text_values
 from kopile.filters.base import Filter
 
@@ -188,7 +188,7 @@ class GlobalStage(Stage):
         raise NotImplementedError
 
     def load_decisions(self, path: Path) -> Any:
-        return Decisions(pq.read_table(path))
+        return Decisions(io.read_table(path))
 
     def apply(self, table: pa.Table, decisions: Any, first_row: int) -> StageResult:
         """The batch of a shard that starts at `first_row`, split by the shard's decisions."""

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from pydantic import BaseModel, Field, model_validator
 
 from kopile.core.config import STRICT
+from kopile.core import io
 from kopile.core.schema import text_values
 from kopile.filters.classifier import FastTextScorer, Preprocess
 from kopile.pipeline.stages.base import REASON, GlobalStage, StageResult, removed_table
@@ -195,7 +195,7 @@ class ClassifierStage(GlobalStage):
     def decide(self, key_files, work=None, parallel=None, sources=None) -> dict[str, pa.Table]:
         """Per shard, its rows' scores with their reasons. A `keep_top` rule keeps the
         ceil(share x scored documents) highest scores of the corpus."""
-        tables = {name: pq.read_table(path) for name, path in key_files}
+        tables = {name: io.read_table(path) for name, path in key_files}
         cuts: dict[str, dict[str, np.ndarray]] = {name: {} for name in tables}
         for rule in self.rules:
             if rule.keep_top is None:
@@ -222,7 +222,7 @@ class ClassifierStage(GlobalStage):
         return decisions
 
     def load_decisions(self, path: Path) -> pa.Table:
-        return pq.read_table(path)
+        return io.read_table(path)
 
     def apply(self, table: pa.Table, decisions: pa.Table, first_row: int) -> StageResult:
         part = decisions.slice(first_row, table.num_rows)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from kopile.core import io
 from kopile.core.schema import text_values
 from kopile.filters.dedup import ExactKey
 from kopile.pipeline.stages.base import GlobalStage, filter_params
@@ -30,7 +30,7 @@ class ExactDedupStage(GlobalStage):
         first: dict[bytes, str] = {}
         decisions = {}
         for name, path in key_files:
-            table = pq.read_table(path)
+            table = io.read_table(path)
             rows, dup_of = [], []
             for row, (doc_id, key) in enumerate(zip(table.column("id").to_pylist(), table.column("key").to_pylist())):
                 if key in first:

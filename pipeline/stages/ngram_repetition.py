@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
 from kopile.core.config import STRICT
+from kopile.core import io
 from kopile.core.schema import text_values
 from kopile.filters.dedup import ExactKey
 from kopile.pipeline.dedup import spans
@@ -53,7 +53,7 @@ class NgramRepetitionStage(GlobalStage):
         # The number of span keys, from the files' metadata: partitions are sized before any
         # key is read (a shard without keys still counts one value per row).
         total = sum(meta.row_group(g).column(1).num_values
-                    for meta in (pq.ParquetFile(path).metadata for _, path in key_files)
+                    for meta in (io.read_metadata(path) for _, path in key_files)
                     for g in range(meta.num_row_groups))
         partitions = p.partitions or spans.partition_count(total, p.partition_mb)
         parallel(spans.partition_shard, [(str(work), name, str(path), i, partitions)
@@ -63,7 +63,7 @@ class NgramRepetitionStage(GlobalStage):
 
     def load_decisions(self, path: Path) -> dict[int, set[int]]:
         """Shard row -> the keys of the spans to cut from it."""
-        table = pq.read_table(path)
+        table = io.read_table(path)
         return dict(zip(table.column("row").to_pylist(), (set(k) for k in table.column("keys").to_pylist())))
 
     def apply(self, table: pa.Table, decisions: dict[int, set[int]], first_row: int) -> StageResult:
