@@ -60,30 +60,58 @@ def manifest_totals(stage_dir: Path) -> dict:
     return totals
 
 
-def read_rows(folder: Path, columns: list[str] | None = None) -> pa.Table | None:
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+def read_rows(folder: Path, columns: list[str] | None = None, text: bool = True) -> pa.Table | None:
+    """A folder's shards as one table. With `text=False` the text column is read a file at a
+    time and kept only as its UTF-8 length (`text_bytes`), with each row's file and row number
+    (`_file`, `_row`) to fetch the few texts shown (`texts_at`): the report's memory then
+    follows the largest shard and the score columns, not the corpus."""
+    files = shard_files(folder)
     tables = []
-    for f in files:
+    for number, f in enumerate(files):
         names = pq.read_schema(f).names
-        wanted = [c for c in columns if c in names] if columns is not None else None
-        tables.append(pq.read_table(f, columns=wanted))
+        wanted = [c for c in columns if c in names] if columns is not None else names
+        if text:
+            tables.append(pq.read_table(f, columns=wanted))
+            continue
+        table = pq.read_table(f, columns=[c for c in wanted if c != "text"])
+        if "text" in names:
+            lengths = pc.binary_length(pq.read_table(f, columns=["text"]).column("text"))
+            table = table.append_column("text_bytes", pc.fill_null(lengths, 0).cast(pa.int64()))
+        tables.append(table.append_column("_file", pa.array([number] * table.num_rows, pa.int32()))
+                      .append_column("_row", pa.array(range(table.num_rows), pa.int64())))
     tables = [t for t in tables if t.num_rows]
     return pa.concat_tables(tables, promote_options="default") if tables else None
 
 
-def kept_rows(run_dir: Path, run: dict, stage_dir: Path) -> pa.Table | None:
+def shard_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def texts_at(folder: Path, table: pa.Table, rows: list[int]) -> dict[int, str | None]:
+    """The texts of `rows` of a table read with `text=False`, each shard read once."""
+    files = shard_files(folder)
+    where = [(table.column("_file")[i].as_py(), table.column("_row")[i].as_py(), i) for i in rows]
+    out = {}
+    for number in sorted({f for f, _, _ in where}):
+        column = pq.read_table(files[number], columns=["text"]).column("text")
+        out.update({i: column[r].as_py() for f, r, i in where if f == number})
+    return out
+
+
+def kept_rows(run_dir: Path, run: dict, stage_dir: Path, text: bool = True) -> pa.Table | None:
     """What a stage kept: its kept/ folder, or for a stage inside a fused pass (which writes no
     kept copy) the documents the pass's later stages kept or removed, with their scores; their
     text as the pass left it, which differs only where a later stage of the pass rewrites."""
     if (stage_dir / "kept").is_dir():
-        return read_rows(stage_dir / "kept")
+        return read_rows(stage_dir / "kept", text=text)
     stages = run.get("stages", [])
     index = [s["dir"] for s in stages].index(stage_dir.name)
     later = [run_dir / s["dir"] for s in stages[index + 1:] if s.get("pass") and s.get("pass") == stages[index].get("pass")]
     if not later:
         return None
-    tables = [t.drop_columns([c for c in (REASON,) if c in t.schema.names])
-              for t in (read_rows(later[-1] / "kept"), *(read_rows(d / "removed") for d in later)) if t is not None]
+    tables = [t.drop_columns([c for c in (REASON, "_file", "_row") if c in t.schema.names])
+              for t in (read_rows(later[-1] / "kept", text=text), *(read_rows(d / "removed", text=text) for d in later))
+              if t is not None]
     return pa.concat_tables(tables, promote_options="default") if tables else None
 
 
@@ -223,7 +251,7 @@ def _domain_extractor():
 
 
 def _breakdown_columns(table: pa.Table) -> pa.Table:
-    return table.select([c for c in ("text", "source", "url") if c in table.schema.names])
+    return table.select([c for c in ("text_bytes", "source", "url") if c in table.schema.names])
 
 
 def _breakdown(first: pa.Table | None, final: pa.Table | None, column: str, key, top: int) -> list[list]:
@@ -233,7 +261,7 @@ def _breakdown(first: pa.Table | None, final: pa.Table | None, column: str, key,
         text: Counter = Counter()
         if table is None or column not in table.schema.names:
             return docs, text
-        sizes = pc.binary_length(table.column("text")).to_pylist() if "text" in table.schema.names else \
+        sizes = table.column("text_bytes").to_pylist() if "text_bytes" in table.schema.names else \
             [0] * table.num_rows
         for value, n in zip(table.column(column).to_pylist(), sizes):
             k = key(value)
@@ -292,8 +320,8 @@ def build(run_dir: str | Path, samples: int = 3, max_chars: int = 300, seed: int
     first = final = None  # what entered the first stage and what left the last, for the breakdowns
     for d, t in zip(dirs, totals):
         prefix = f"{t['stage']}_"
-        kept = kept_rows(run_dir, run, d)
-        removed = read_rows(d / "removed")
+        kept = kept_rows(run_dir, run, d, text=False)
+        removed = read_rows(d / "removed", text=False)
         if d == dirs[0]:
             entered = [_breakdown_columns(tab) for tab in (kept, removed) if tab is not None]
             first = pa.concat_tables(entered, promote_options="default") if entered else None
@@ -334,11 +362,12 @@ def build(run_dir: str | Path, samples: int = 3, max_chars: int = 300, seed: int
             for reason in sorted(set(reasons)):
                 rows_at = [i for i, x in enumerate(reasons) if x == reason]
                 chosen = sorted(rng.sample(rows_at, min(samples, len(rows_at))))
+                texts = texts_at(d / "removed", removed, chosen)
                 sample_parts.append(f"<h3>{html.escape(d.name)}: {html.escape(reason)} "
                                     f"({len(rows_at):,} documents)</h3><ul>")
                 for i in chosen:
                     row = {c: removed.column(c)[i].as_py() for c in removed.schema.names}
-                    text = row.get("text") or ""
+                    text = texts[i] or ""
                     shown = redact(text[:max_chars]) + ("…" if len(text) > max_chars else "")
                     scores = {c[len(prefix):]: row[c] for c in removed.schema.names
                               if c.startswith(prefix) and row[c] is not None}

@@ -12,10 +12,39 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import sys
 
-# presidio imports transformers where it is installed (kopile's tokenizer needs it); without
-# torch, transformers then prints an advisory on every import, in every worker.
-os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+class _Hidden:
+    """An import finder under which a module looks absent."""
+
+    def __init__(self, names: set[str]):
+        self.names = names
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.names:
+            raise ImportError(f"{name} is not needed by kopile's presidio engine")
+        return None
+
+
+def _import_presidio() -> None:
+    """presidio imports Hugging Face transformers wherever it is installed (the driver needs it),
+    and transformers brings torch, for a transformer NER engine kopile does not use (its engine
+    is spaCy's blank tokenizer): 8-12 s and several hundred MB in every PII worker and in the
+    run report, for nothing. presidio treats transformers as optional, so it is hidden while
+    presidio loads; `PRESIDIO_DEVICE` spares the device probe, which imports torch too."""
+    os.environ.setdefault("PRESIDIO_DEVICE", "cpu")
+    if "presidio_analyzer" in sys.modules or "transformers" in sys.modules:
+        return
+    hidden = _Hidden({"transformers", "torch"})
+    sys.meta_path.insert(0, hidden)
+    try:
+        import presidio_analyzer  # noqa: F401
+    finally:
+        sys.meta_path.remove(hidden)
+
+
+_import_presidio()
 
 from presidio_analyzer import Pattern, PatternRecognizer  # noqa: E402
 from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, KrBrnRecognizer,  # noqa: E402
