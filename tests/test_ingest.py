@@ -534,3 +534,137 @@ def test_an_unreadable_file_fails_its_group_only(tmp_path, monkeypatch):
     assert _ingest_small(d, tmp_path / "out")["stages"][0]["shards_resumed"] == len(entries) - 1
     _ingest_small(d, tmp_path / "clean")
     assert output_bytes(tmp_path / "out") == output_bytes(tmp_path / "clean")
+
+
+# --- WARC records read by FastWARC, and by warcio where FastWARC cannot vouch for them ---------
+
+def _gzip_starts(data):
+    import zlib
+
+    starts, at = [], 0
+    while at < len(data):
+        starts.append(at)
+        member = zlib.decompressobj(31)
+        member.decompress(data[at:])
+        at = len(data) - len(member.unused_data)
+    return starts
+
+
+def _warcio_only(path, wet=False, max_record_mb=64):
+    """read_warc's events with FastWARC left out: warcio reads each gzip member (or the
+    uncompressed file) as it did before FastWARC."""
+    from kopile.pipeline.ingest import readers
+
+    step = readers._gzip_member if path.name.endswith(".gz") else readers._plain_records
+
+    def events():
+        at = 0
+        with open(path, "rb") as f:
+            while at is not None:
+                at = yield from step(f, at, 0, wet, max_record_mb << 20)
+    return list(events())
+
+
+def _damaged_warcs(d):
+    """A WARC (a gzip member per record, and uncompressed), one page of it over 1 MB, and copies
+    with each kind of damage the reader handles."""
+    import zlib
+
+    pages = _pages(6)
+    pages.insert(3, ("https://site.example.kr/big", page("긴 글", ARTICLE * 5000).encode("utf-8"), "text/html", "response"))
+    data = write_warc(d / "good.warc.gz", pages).read_bytes()
+    starts = _gzip_starts(data)
+    records = [zlib.decompress(data[a:b], 31) for a, b in zip(starts, starts[1:] + [len(data)])]
+    plain = b"".join(records)
+
+    def lie(record, delta):
+        at = record.index(b"Content-Length: ") + 16
+        end = record.index(b"\r\n", at)
+        return record[:at] + str(int(record[at:end]) + delta).encode() + record[end:]
+
+    def gz(records):
+        return b"".join(gzip.compress(r) for r in records)
+
+    at = starts[2] + 40  # inside a member's deflate data
+    variants = {
+        "good.warc.gz": data,
+        "truncated.warc.gz": data[:starts[5] + 60],
+        "cut-in-trailer.warc.gz": data[:-3],
+        "corrupt.warc.gz": data[:at] + bytes(30) + data[at + 30:],
+        "bad-crc.warc.gz": data[:starts[2] - 8] + bytes([data[starts[2] - 8] ^ 0xFF]) + data[starts[2] - 7:],
+        "junk-between.warc.gz": data[:starts[4]] + b"JUNK" + data[starts[4]:],
+        "junk-after.warc.gz": data + b"\0" * 5,
+        "too-long.warc.gz": gz(records[:2] + [lie(records[2], 100)] + records[3:]),
+        "too-short.warc.gz": gz(records[:2] + [lie(records[2], -100)] + records[3:]),
+        "slightly-long.warc.gz": gz(records[:2] + [lie(records[2], 2)] + records[3:]),
+        "no-closing-crlf.warc.gz": gz([r[:-4] for r in records]),
+        "no-uri.warc.gz": gz(records[:2] + [records[2].replace(b"WARC-Target-URI", b"X-Target-URI")] + records[3:]),
+        "shared-members.warc.gz": gz([records[0], b"".join(records[1:4])] + records[4:]),
+        "one-member.warc.gz": gzip.compress(plain),
+        "good.warc": plain,
+        "too-long.warc": b"".join(records[:2] + [lie(records[2], 5000)] + records[3:]),
+        "too-short.warc": b"".join(records[:2] + [lie(records[2], -100)] + records[3:]),
+        "slightly-long.warc": b"".join(records[:2] + [lie(records[2], 4)] + records[3:]),
+        "junk-between.warc": b"".join(records[:4] + [b"JUNK\r\n"] + records[4:]),
+        "cut.warc": plain[:-300],
+    }
+    for name, content in variants.items():
+        (d / name).write_bytes(content)
+    return sorted(d / name for name in variants), starts
+
+
+@pytest.mark.parametrize("wet, max_record_mb", [(False, 64), (False, 1), (True, 64)])
+def test_fastwarc_gives_the_events_warcio_gave(tmp_path, wet, max_record_mb):
+    """Damaged or not, the same documents, bad records (reasons, offsets) and skipped records."""
+    from kopile.pipeline.ingest import readers
+
+    paths, _ = _damaged_warcs(tmp_path)
+    for path in paths:
+        got = list(readers.read_warc(str(path), wet=wet, max_record_mb=max_record_mb))
+        assert got == _warcio_only(path, wet, max_record_mb), path.name
+
+
+def test_damaged_warcs_keep_their_reasons_and_offsets(tmp_path):
+    from kopile.pipeline.ingest import readers
+
+    paths, starts = _damaged_warcs(tmp_path)
+
+    def read(name, **kw):
+        events = list(readers.read_warc(str(tmp_path / name), **kw))
+        return ([f["url"].rsplit("/", 1)[1] for kind, f in events if kind == "doc"],
+                [(f["reason"], f["offset"]) for kind, f in events if kind == "bad"])
+
+    docs = ["0", "1", "2", "big", "3", "4", "5"]
+    assert read("good.warc.gz") == read("one-member.warc.gz") == read("good.warc") == (docs, [])
+    assert read("good.warc.gz", max_record_mb=1) == (docs[:3] + docs[4:], [("record_too_large", starts[4])])
+    assert read("truncated.warc.gz") == (docs[:4], [("truncated_gzip", starts[5])])
+    assert read("cut-in-trailer.warc.gz") == (docs, [("truncated_gzip", starts[7])])
+    assert read("corrupt.warc.gz") == (docs[:1] + docs[2:], [("corrupt_gzip", starts[2])])
+    assert read("too-long.warc.gz") == (docs[:1] + docs[2:], [("bad_length", starts[2])])
+    # Uncompressed, reading resumes at the record after the one that runs past the file's end,
+    # its offset counted from the file's start.
+    plain = write_warc(tmp_path / "four.warc", _pages(4), gz=False).read_bytes()
+    at = plain.index(b"Content-Length: ", plain.index(b"WARC-Target-URI: https://site.example.kr/1")) + 16
+    end = plain.index(b"\r\n", at)
+    plain = plain[:at] + str(int(plain[at:end]) + 5000).encode() + plain[end:]
+    (tmp_path / "four.warc").write_bytes(plain)
+    starts = [i for i in range(len(plain)) if plain.startswith(b"WARC/1.0\r\n", i)]
+    events = list(readers.read_warc(str(tmp_path / "four.warc")))
+    assert [(kind, f["offset"], f.get("reason")) for kind, f in events if kind != "skip"] == \
+        [("doc", starts[1], None), ("bad", starts[2], "bad_length"), ("doc", starts[3], None), ("doc", starts[4], None)]
+
+
+def test_fastwarc_reads_clean_warcs_and_warcio_only_their_last_record(tmp_path, monkeypatch):
+    from kopile.pipeline.ingest import readers
+
+    calls = []
+    for name in ("_gzip_member", "_plain_records"):
+        def counted(f, at, *args, step=getattr(readers, name)):
+            calls.append(at)
+            return (yield from step(f, at, *args))
+        monkeypatch.setattr(readers, name, counted)
+    for gz in (True, False):
+        calls.clear()
+        path = write_warc(tmp_path / ("a.warc.gz" if gz else "a.warc"), _pages(40), gz=gz)
+        assert sum(kind == "doc" for kind, _ in readers.read_warc(str(path))) == 40
+        assert len(calls) <= 2, calls  # the last record (and the end of the file after it)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
+import math
+import os
 import zlib
 from pathlib import Path
 
@@ -84,6 +87,11 @@ class ZstdStream(io.RawIOBase):
 
 
 # --- WARC and WET ------------------------------------------------------------------------
+#
+# FastWARC (compiled) reads the records, several times faster than warcio, and they are given
+# as warcio gave them. Where a file is damaged, or shaped in a way FastWARC may not read as warcio
+# did, warcio reads that gzip member (uncompressed: that record) as before, and FastWARC takes
+# over again after it.
 
 class GzipMember(io.RawIOBase):
     """One gzip member of a file, decompressed as it is read. Afterwards `state` says how it
@@ -124,19 +132,218 @@ class GzipMember(io.RawIOBase):
             pass
 
 
-def _records(stream, offset_of, wet: bool, max_bytes: int, damaged=lambda: False):
-    """Events for the records of an uncompressed WARC stream (warcio parses them). A record
-    cut short because the stream itself broke (`damaged()`) is left to the caller's event."""
+def read_warc(path: str, wet: bool = False, max_record_mb: int = 64):
+    max_bytes = max_record_mb << 20
+    name = path.lower()
+    if name.endswith((".zst", ".zstd")):
+        # A zstd stream has no member boundaries to resume at: a broken one ends the file.
+        stream = open_stream(path)
+        try:
+            yield from _records(_warcio(stream), lambda it: it.offset, wet, max_bytes)
+        except Exception as e:
+            yield "bad", {"offset": -1, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
+        finally:
+            stream.close()
+        return
+    gz = name.endswith(".gz")
+    warcio_step = _gzip_member if gz else _plain_records
+    with open(path, "rb") as f:
+        at, skip, fast = 0, 0, True
+        while at is not None:
+            upto = math.inf
+            if fast:
+                # FastWARC tries again after what warcio reads, unless it read nothing (an ARC file).
+                at, skip, upto, fast = yield from _fastwarc(f, at, gz, wet, max_bytes)
+            while at is not None and at <= upto:
+                at = yield from warcio_step(f, at, skip, wet, max_bytes)
+                skip = 0
+
+
+def _fastwarc(f, start: int, gz: bool, wet: bool, max_bytes: int):
+    """Events of the records FastWARC reads from `start` on, each given once the next one has
+    been read where warcio would read it (a wrong Content-Length shows only there). Returns where
+    warcio takes over: the record (gzip: member) of the last record given, how many of its records
+    were given, the offset up to which warcio reads (infinite: to the end, to check how the file
+    ends), and whether any record was given."""
+    from fastwarc.stream_io import GzipReader
+    from fastwarc.warc import ArchiveIterator
+
+    f.seek(start)
+    fd = f.fileno()
+    held = None  # (event, start, extent) of the record read but not given yet
+    member, given = start, 0  # where the last record given starts (gzip: its member), how many were given there
+    at = start
+    try:
+        for record in ArchiveIterator(GzipReader(f) if gz else f, parse_http=False, stream_detect=False):
+            at = record.stream_pos
+            if not _follows(fd, gz, start, held, at):
+                break
+            if held is not None:
+                yield held[0]
+                member, given = (member, given + 1) if held[1] == member else (held[1], 1)
+                held = None
+            extent = _extent(fd, gz, at, record)
+            event = _fast_event(record, wet, max_bytes) if extent is not None else None
+            if event is None:
+                break
+            if event[0] != "skip":
+                event[1]["offset"] = at
+            held = event, at, extent
+        else:  # the last record, as the file ends, is warcio's to read (FastWARC takes a header cut short)
+            return (member, given, math.inf, given > 0) if held is None else (held[1], 0, math.inf, given > 0)
+    except Exception:  # a damaged gzip member, a record FastWARC cannot parse (or warcio's decoders fail on)
+        pass
+    return member, given, max(at, member), given > 0
+
+
+def _extent(fd: int, gz: bool, at: int, record) -> int | None:
+    """gzip: the size of the record and its closing CRLFs, which the member it starts in must
+    hold alone; uncompressed: where its block ends. None where FastWARC may not read the WARC
+    header as warcio does or, uncompressed, it is not the record's own."""
+    from fastwarc.warc import WarcHeader
+
+    if gz:
+        head = io.BytesIO()
+        record.headers.write(head)
+        head = head.getvalue()
+    else:
+        head = os.pread(fd, 4096, at)
+        head = head[:head.find(b"\r\n\r\n") + 4]
+        record_id = record.headers.get_bytes(b"WARC-Record-ID")
+        if not (head.startswith(b"WARC/") and record_id and record_id in head):
+            return None
+    # Lines that end in LF alone or continue a header, a Content-Length missing or not plain
+    # digits (warcio reads the first with int()): warcio's to read.
+    length = record.headers.get_bytes(WarcHeader.CONTENT_LENGTH)
+    if (head.count(b"\n") != head.count(b"\r\n") or b"\n " in head or b"\n\t" in head
+            or length is None or not length.isdigit() or int(length) != record.content_length):
+        return None
+    return len(head) + record.content_length + (4 if gz else at)
+
+
+def _follows(fd: int, gz: bool, start: int, held, at: int) -> bool:
+    """Whether warcio would read the next record at `at`, after `held` (None: from `start`)."""
+    if held is None:
+        return at == start
+    if gz:
+        # FastWARC's position is that of the gzip member being decompressed, which runs ahead of
+        # the records of a member that holds several, or of a record without its closing CRLFs:
+        # the member that ends at `at` must hold the record before and nothing else (the gzip
+        # trailer has its size).
+        tail = os.pread(fd, 7, at - 4)
+        return at > held[1] and tail[4:] == GZIP_MAGIC and int.from_bytes(tail[:4], "little") == held[2] % (1 << 32)
+    # After a record's block warcio drops a line, blank or not, before it looks for the next.
+    return held[2] < at and b"\n" in os.pread(fd, at - held[2], held[2])
+
+
+def _fast_event(record, wet: bool, max_bytes: int):
+    """A record read by FastWARC, as `_records` gives it from warcio (HTTP headers parsed and the
+    payload decoded as warcio does); None if its block is shorter than its Content-Length, or
+    warcio would fail on it."""
+    from fastwarc.warc import WarcHeader
+
+    header = record.headers.get_bytes
+    kind = _value(header(WarcHeader.WARC_TYPE))
+    uri = _value(header(WarcHeader.WARC_TARGET_URI))
+    if uri is None and record.content_length and kind in ("response", "request", "revisit"):
+        return None  # warcio fails on a record that has HTTP headers and no URI: it reports that
+    if kind != ("conversion" if wet else "response"):
+        return "skip", kind
+    if uri is not None:  # as warcio repairs it
+        if uri.startswith("<") and uri.endswith(">"):
+            uri = uri[1:-1]
+        uri = uri.replace(" ", "%20")
+    reader = stream = record.reader
+    status = content_type = None
+    # warcio parses the HTTP part of a non-empty response with an http(s) URI.
+    if not wet and record.content_length and uri.startswith(("http:", "https:")):
+        http = _http_head(reader)
+        if http is None:
+            return None
+        status, any_http, http_headers = http
+        content_type = http_headers.get("content-type")
+        if any_http and ("content-encoding" in http_headers or "transfer-encoding" in http_headers):
+            stream = _decoded(reader, http_headers)
+    # FastWARC allocates what it is asked for: ask for no more than the block holds.
+    payload = stream.read(max_bytes + 1 if stream is not reader else
+                          min(max_bytes + 1, record.content_length - reader.tell()))
+    fields = _warc_fields(uri, _value(header(WarcHeader.WARC_DATE)), _value(header(WarcHeader.WARC_RECORD_ID)),
+                          content_type, _value(header(WarcHeader.WARC_IDENTIFIED_PAYLOAD_TYPE)), status, payload)
+    if len(payload) > max_bytes:
+        fields.update(reason="record_too_large", payload=None)
+        return "bad", fields
+    record.consume()
+    if reader.tell() < record.content_length:
+        return None
+    return "doc", fields
+
+
+def _value(raw: bytes | None) -> str | None:
+    return None if raw is None else _text(raw).strip()
+
+
+def _text(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
+
+
+def _http_head(reader):
+    """(status code, whether there is any HTTP part, headers by lower-case name: the first of each)
+    of an HTTP response, parsed as warcio parses it; None if the block is empty."""
+    first = reader.readline(1 << 30)
+    if not first:
+        return None
+    status, headers = _text(first).rstrip(), {}
+    if status:
+        line = _text(reader.readline(1 << 30)).rstrip()
+        while line:
+            name, colon, value = line.partition(":")
+            value = value.lstrip()
+            line = _text(reader.readline(1 << 30)).rstrip()
+            while line.startswith((" ", "\t")):  # a continued header
+                value += line
+                line = _text(reader.readline(1 << 30)).rstrip()
+            if colon:
+                headers.setdefault(name.rstrip(" \t").lower(), value)
+    rest = status.split(" ", 1)[1].strip() if " " in status else ""
+    return rest.split(" ", 1)[0], bool(rest or headers), headers
+
+
+def _decoded(reader, headers: dict):
+    """The payload stream warcio's `content_stream` gives: Content-Encoding and chunked
+    Transfer-Encoding undone by warcio's own readers."""
+    from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
+
+    encoding = (headers.get("content-encoding") or "").lower() or None
+    if encoding not in BufferedReader.get_supported_decompressors():
+        encoding = None
+    if headers.get("transfer-encoding") == "chunked":
+        return ChunkedDataReader(reader, decomp_type=encoding)
+    return BufferedReader(reader, decomp_type=encoding) if encoding else reader
+
+
+def _warcio(stream):
     from warcio.archiveiterator import ArchiveIterator
 
+    return ArchiveIterator(stream, check_digests=False)
+
+
+def _records(iterator, offset_of, wet: bool, max_bytes: int, damaged=lambda: False):
+    """Events for the records warcio's `iterator` reads from an uncompressed WARC stream. A
+    record cut short because the stream itself broke (`damaged()`) is left to the caller's event."""
     wanted = "conversion" if wet else "response"
-    iterator = ArchiveIterator(stream, check_digests=False)
     for record in iterator:
         if record.rec_type != wanted:
             yield "skip", record.rec_type
             continue
         payload = record.content_stream().read(max_bytes + 1)
-        fields = _warc_fields(record, payload)
+        header, http = record.rec_headers.get_header, record.http_headers
+        fields = _warc_fields(header("WARC-Target-URI"), header("WARC-Date"), header("WARC-Record-ID"),
+                              None if http is None else http.get_header("Content-Type"),
+                              header("WARC-Identified-Payload-Type"),
+                              None if http is None else http.get_statuscode(), payload)
         fields["offset"] = offset_of(iterator)
         if len(payload) > max_bytes:
             fields.update(reason="record_too_large", payload=None)
@@ -153,54 +360,38 @@ def _records(stream, offset_of, wet: bool, max_bytes: int, damaged=lambda: False
         yield "doc", fields
 
 
-def read_warc(path: str, wet: bool = False, max_record_mb: int = 64):
-    max_bytes = max_record_mb << 20
-    name = path.lower()
-    if name.endswith(".gz"):
-        yield from _read_gzip_warc(path, wet, max_bytes)
-    elif name.endswith((".zst", ".zstd")):
-        # A zstd stream has no member boundaries to resume at: a broken one ends the file.
-        stream = open_stream(path)
-        try:
-            yield from _records(stream, lambda it: it.offset, wet, max_bytes)
-        except Exception as e:
-            yield "bad", {"offset": -1, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
-        finally:
-            stream.close()
-    else:
-        yield from _read_plain_warc(path, wet, max_bytes)
-
-
-def _read_gzip_warc(path: str, wet: bool, max_bytes: int):
-    """Member by member, each streamed through warcio: per-record members (the WARC standard)
-    and whole-file gzip alike. A corrupt member is skipped to the next gzip header; the
-    records of a truncated or corrupt member read before the damage are kept."""
-    with open(path, "rb") as f:
-        offset, head = 0, f.read(CHUNK)
-        while head:
-            if not head.startswith(GZIP_MAGIC):
-                yield "bad", {"offset": offset, "reason": "corrupt_gzip"}
-                offset, head = _resync(f, offset + 1, head[1:])
-                continue
-            member = GzipMember(f, head)
-            try:
-                yield from _records(io.BufferedReader(member, CHUNK), lambda it, o=offset: o, wet, max_bytes,
-                                    lambda: member.state in ("truncated", "corrupt"))
-                member.drain()
-            except Exception as e:  # warcio: ArchiveLoadFailed, StatusAndHeadersParserException, ...
-                if member.state is None:
-                    yield "bad", {"offset": offset, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
-                    member.drain()
-            if member.state == "truncated":
-                yield "bad", {"offset": offset, "reason": "truncated_gzip"}
-                return
-            if member.state == "corrupt":
-                yield "bad", {"offset": offset, "reason": "corrupt_gzip"}
-                f.seek(offset + 1)
-                offset, head = _resync(f, offset + 1, f.read(CHUNK))
-                continue
-            offset += member.consumed
-            head = member.rest if len(member.rest) >= 3 else member.rest + f.read(CHUNK)
+def _gzip_member(f, offset: int, skip: int, wet: bool, max_bytes: int):
+    """warcio's events for the gzip member at `offset` (its first `skip` records were given
+    already), and where the next member starts (None: the end). A corrupt member is skipped to
+    the next gzip header; the records of a truncated or corrupt member read before the damage
+    are kept."""
+    f.seek(offset)
+    head = f.read(CHUNK)
+    if not head:
+        return None
+    if not head.startswith(GZIP_MAGIC):
+        yield "bad", {"offset": offset, "reason": "corrupt_gzip"}
+        offset, head = _resync(f, offset + 1, head[1:])
+        return offset if head else None
+    member = GzipMember(f, head)
+    records = _records(_warcio(io.BufferedReader(member, CHUNK)), lambda it, o=offset: o, wet, max_bytes,
+                       lambda: member.state in ("truncated", "corrupt"))
+    try:
+        yield from itertools.islice(records, skip, None)
+        member.drain()
+    except Exception as e:  # warcio: ArchiveLoadFailed, StatusAndHeadersParserException, ...
+        if member.state is None:
+            yield "bad", {"offset": offset, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
+            member.drain()
+    if member.state == "truncated":
+        yield "bad", {"offset": offset, "reason": "truncated_gzip"}
+        return None
+    if member.state == "corrupt":
+        yield "bad", {"offset": offset, "reason": "corrupt_gzip"}
+        f.seek(offset + 1)
+        offset, head = _resync(f, offset + 1, f.read(CHUNK))
+        return offset if head else None
+    return offset + member.consumed
 
 
 def _resync(f, offset: int, data: bytes):
@@ -216,49 +407,34 @@ def _resync(f, offset: int, data: bytes):
     return offset, b""
 
 
-def _warc_fields(record, payload: bytes | None) -> dict:
-    headers = record.rec_headers
-    content_type = None
-    if record.http_headers is not None:
-        content_type = record.http_headers.get_header("Content-Type")
+def _warc_fields(url, date, record_id, content_type, identified_type, status, payload: bytes | None) -> dict:
     # The record's own Content-Type is `application/http; msgtype=response`, the envelope, not
-    # the page: a response without an HTTP Content-Type is described by Common Crawl's
-    # WARC-Identified-Payload-Type (content detection), or by its bytes.
-    return {
-        "url": headers.get_header("WARC-Target-URI"),
-        "date": headers.get_header("WARC-Date"),
-        "record_id": headers.get_header("WARC-Record-ID"),
-        "content_type": content_type,
-        "identified_type": headers.get_header("WARC-Identified-Payload-Type"),
-        "status": record.http_headers.get_statuscode() if record.http_headers is not None else None,
-        "payload": payload,
-    }
+    # the page (`content_type` is the HTTP one): a response without an HTTP Content-Type is
+    # described by Common Crawl's WARC-Identified-Payload-Type (content detection), or by its bytes.
+    return {"url": url, "date": date, "record_id": record_id, "content_type": content_type,
+            "identified_type": identified_type, "status": status, "payload": payload}
 
 
-def _read_plain_warc(path: str, wet: bool, max_bytes: int):
-    """Uncompressed WARC: after a record that cannot be parsed, or one whose Content-Length
-    runs past what follows it, go on at the next line that starts a WARC header."""
-    with open(path, "rb") as f:
-        start = 0
-        while start is not None:
-            f.seek(start)
-            failed_at = [start]
-
-            def offset_of(it, base=start):
-                failed_at[0] = base + it.offset
-                return base + it.get_record_offset()
-
-            try:
-                for kind, fields in _records(f, offset_of, wet, max_bytes):
-                    yield kind, fields
-                    if kind == "bad" and fields["reason"] == "bad_length":
-                        failed_at[0] = fields["offset"]
-                        break
-                else:
-                    return
-            except Exception as e:
-                yield "bad", {"offset": failed_at[0], "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
-            start = _next_warc_header(f, failed_at[0] + 1)
+def _plain_records(f, start: int, skip: int, wet: bool, max_bytes: int):
+    """warcio's events for an uncompressed WARC from the record at `start` (its first `skip`
+    records were given already) up to a record it cannot parse, or one whose Content-Length
+    runs past what follows it; then the offset of the next line that starts a WARC header
+    (None: the end)."""
+    f.seek(start)
+    records = _warcio(f)
+    try:
+        for kind, fields in itertools.islice(_records(records, lambda it: it.get_record_offset(), wet, max_bytes),
+                                             skip, None):
+            yield kind, fields
+            if kind == "bad" and fields["reason"] == "bad_length":
+                failed_at = fields["offset"]
+                break
+        else:
+            return None
+    except Exception as e:
+        failed_at = records.offset  # where the record it could not read starts
+        yield "bad", {"offset": failed_at, "reason": "bad_record", "error": f"{type(e).__name__}: {e}"[:200]}
+    return _next_warc_header(f, failed_at + 1)
 
 
 def _next_warc_header(f, offset: int) -> int | None:
