@@ -109,13 +109,18 @@ def without_torchvision():
     """mosaicml-streaming imports its image datasets, and with them torchvision, on `import
     streaming`; the tests and benchmarks install it without torchvision (the Makefile says why),
     so those imports find empty modules. Nothing of torchvision is used by MDS tokens. Users
-    install `kopile[mds]`, torchvision included, and need none of this."""
+    install `kopile[mds]`, torchvision included, and need none of this. transformers decides
+    once, when first imported, whether torchvision is installed: it is imported first, so that
+    the empty modules never make it load its image utilities."""
+    import importlib
     import importlib.machinery
     import sys
     import types
 
     if importlib.util.find_spec("torchvision") is not None or importlib.util.find_spec("streaming") is None:
         return
+    if importlib.util.find_spec("transformers") is not None:
+        importlib.import_module("transformers.utils.import_utils")
     for name in ("torchvision", "torchvision.datasets", "torchvision.transforms", "torchvision.transforms.functional"):
         sys.modules[name] = types.ModuleType(name)
         sys.modules[name].__spec__ = importlib.machinery.ModuleSpec(name, None)  # transformers looks for one
