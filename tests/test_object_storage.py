@@ -126,3 +126,11 @@ def test_credentials_in_a_uri_are_refused_and_a_missing_bucket_is_named(bucket, 
     done = subprocess.run([*KOPILE, "run", str(cfg), "--local"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, env={**os.environ, **bucket.env})
     assert done.returncode == 1 and "no-such-bucket-here" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_stage_that_needs_a_local_output_says_so(bucket, sample_dir):
+    from kopile.core.errors import RunFailed
+
+    with pytest.raises(RunFailed, match="train_tokenizer writes its tokenizer to a local folder"):
+        Runner(run_config(sample_dir, f"s3://{BUCKET}/tokenizer-out", [{"train_tokenizer": {"vocab_size": 600}}]),
+               progress=False).run(LocalExecutor())

@@ -20,9 +20,14 @@ class TrainTokenizerStage(GlobalStage):
         return pa.table({"id": table.column(id_column).cast(pa.string())})  # the text is read from the shards
 
     def decide(self, key_files, work: Path, parallel, sources=None) -> dict[str, pa.Table]:
+        from kopile.core.errors import InputError
         from kopile.core.io import replace_dir
+        from kopile.core.storage import is_uri
         from kopile.tokenizers_train.run import train_tokenizer
 
+        if is_uri(work):
+            raise InputError("train_tokenizer writes its tokenizer to a local folder: give the run a local output "
+                             "(object storage is not supported for this stage yet)")
         # Trained in the decision's work folder (a resumed decision reuses it, another set of
         # shards trains anew), then published beside it as the stage's output.
         trained = Path(work) / "tokenizer"
