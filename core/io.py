@@ -259,14 +259,18 @@ def read_arrow(path: Path, columns: list[str] | None = None) -> pa.Table:
     return table.select(columns) if columns else table
 
 
-def read_table(path, columns: list[str] | None = None) -> pa.Table:
+def _readable(path):
+    """What pyarrow reads `path` from: the local path, or an object's random-access file."""
     path = at(path)
-    return pq.read_table(path.open_input() if isinstance(path, ObjectPath) else path, columns=columns)
+    return path.open_input() if isinstance(path, ObjectPath) else path
+
+
+def read_table(path, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(_readable(path), columns=columns)
 
 
 def read_metadata(path):
-    path = at(path)
-    return pq.read_metadata(path.open_input() if isinstance(path, ObjectPath) else path)
+    return pq.read_metadata(_readable(path))
 
 
 def remove_stale_tmp(directory: Path) -> None:
@@ -359,8 +363,7 @@ def replace_dir(source: Path, target: Path, ignore: tuple[str, ...] = ()) -> Non
 
 def open_parquet(source) -> pq.ParquetFile:
     try:
-        path = at(source)
-        return pq.ParquetFile(path.open_input() if isinstance(path, ObjectPath) else path)
+        return pq.ParquetFile(_readable(source))
     except Exception as e:
         raise InputError(f"{source}: cannot be read as Parquet: {e}") from None
 

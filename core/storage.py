@@ -104,34 +104,8 @@ class ObjectPath:
         return self.path.rsplit("/", 1)[-1]
 
     @property
-    def stem(self) -> str:
-        return Path(self.name).stem
-
-    @property
-    def suffix(self) -> str:
-        return Path(self.name).suffix
-
-    @property
     def parent(self) -> ObjectPath:
         return ObjectPath(self.scheme, self.path.rsplit("/", 1)[0] if "/" in self.path else self.path, self.query)
-
-    @property
-    def parents(self) -> list[ObjectPath]:
-        out, p = [], self
-        while "/" in p.path:
-            p = p.parent
-            out.append(p)
-        return out
-
-    @property
-    def parts(self) -> tuple[str, ...]:
-        return tuple(self.path.split("/"))
-
-    def with_name(self, name: str) -> ObjectPath:
-        return self.parent / name
-
-    def with_suffix(self, suffix: str) -> ObjectPath:
-        return self.with_name(self.stem + suffix)
 
     def expanduser(self) -> ObjectPath:
         return self

@@ -33,7 +33,7 @@ def _ids(source: str, id_column: str) -> list | None:
         parquet = io.open_parquet(source)
         if id_column not in parquet.schema_arrow.names:
             return None
-        return io.read_table(source, columns=[id_column]).column(id_column).cast(pa.string()).to_pylist()
+        return parquet.read(columns=[id_column]).column(id_column).cast(pa.string()).to_pylist()
     except Exception:
         return None
 

@@ -100,11 +100,11 @@ class PassJob(Job):
 
     def shard_tasks(self, shard: Shard, **head) -> list[ShardTask]:
         """The pass's task for each stage on `shard`: the first reads it (and takes the ids and
-        the decision), the last writes the kept rows."""
+        the decision), the last writes the kept rows; each names the shard as its source."""
         tasks = []
         for i, m in enumerate(self.members):
             first, last = i == 0, i == len(self.members) - 1
-            tasks.append(ShardTask(shard.name, shard.path if first else "",
+            tasks.append(ShardTask(shard.name, shard.path,
                                    str(m.directory / "kept" / shard.name) if last else "",
                                    str(m.directory / "removed" / shard.name), shard.input_id if first else "",
                                    first_stage=m.index == 0, **(head if first else {})))

@@ -164,7 +164,7 @@ class _Member:
         self.seconds += time.perf_counter() - started
         return result.kept
 
-    def commit(self) -> dict:
+    def commit(self) -> None:
         removed_text = sum(self.removed_bytes.values())
         self.entry.update(rows_in=self.rows, kept=self.kept_rows, removed=self.removed.rows,
                           removed_by_reason=dict(sorted(self.reasons.items())),
@@ -181,7 +181,6 @@ class _Member:
         self.entry["file_bytes_removed"] = self.removed.commit()
         self.entry["status"] = "ok"
         self.entry["seconds"] = round(self.seconds, 3)
-        return self.entry
 
     def abort(self) -> None:
         if self.kept is not None:
@@ -197,7 +196,7 @@ def pass_task(specs: list, tasks: list[ShardTask], settings: RunSettings) -> dic
     started = time.perf_counter()
     members = [_Member(spec, task, settings) for spec, task in zip(specs, tasks)]
     last, head = members[-1], tasks[0]
-    last.entry.update(source=head.source, input=head.input_id, decision=head.decision_id)
+    last.entry.update(input=head.input_id, decision=head.decision_id)
     current = members[0]
     try:
         if head.failed:
