@@ -381,3 +381,79 @@ def test_a_chain_across_shards_keeps_its_far_end(ray_session, tmp_path):
     _run(tmp_path / "in", tmp_path / "out")
     removed = read_dir(tmp_path / "out" / "01_minhash_dedup" / "removed")
     assert dict(zip(removed.column("id").to_pylist(), removed.column("duplicate_of").to_pylist())) == {"1": "0"}
+
+
+class _Store:
+    """Signatures and lengths given per document, as `star_edges` asks a SignatureStore."""
+
+    def __init__(self, sigs: dict[int, np.ndarray], lengths: dict[int, int] | None = None):
+        self.sigs, self.lengths = sigs, lengths or {}
+
+    def get(self, docs):
+        return np.stack([self.sigs[int(d)] for d in docs])
+
+    def column(self, docs, name):
+        assert name == "length"
+        return np.array([self.lengths[int(d)] for d in docs])
+
+
+def _family(rng, base: np.ndarray, share: float) -> np.ndarray:
+    """A signature agreeing with `base` on about `share` of its values."""
+    other = rng.integers(0, 2**32, size=base.shape, dtype=np.uint32)
+    return np.where(rng.random(base.shape) < share, base, other)
+
+
+def _edges(docs, buckets, store, lower=0.6, keep="first"):
+    from kopile.pipeline.dedup.lsh import star_edges
+
+    a, b, s = star_edges(np.array(docs, np.int64), np.array(buckets), store, lower, keep)
+    return {(int(x), int(y)): round(float(z), 2) for x, y, z in zip(a, b, s)}
+
+
+def test_a_bucket_of_copies_is_one_star_on_its_leader():
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 2**32, size=256, dtype=np.uint32)
+    sigs = {d: _family(rng, base, 0.95) for d in range(10, 26)}
+    edges = _edges(list(range(10, 26)), [0] * 16, _Store(sigs))
+    # 15 comparisons, not 120: every member against the first, the one `keep: first` keeps.
+    assert set(edges) == {(d, 10) for d in range(11, 26)}
+
+
+def test_unrelated_groups_sharing_a_bucket_stay_apart():
+    rng = np.random.default_rng(1)
+    x, y = (rng.integers(0, 2**32, size=256, dtype=np.uint32) for _ in range(2))
+    sigs = {1: x, 2: y, 3: _family(rng, x, 0.9), 4: _family(rng, y, 0.9), 5: _family(rng, y, 0.9),
+            6: rng.integers(0, 2**32, size=256, dtype=np.uint32)}
+    edges = _edges([1, 2, 3, 4, 5, 6], [0] * 6, _Store(sigs))
+    # 1 leads and takes 3; 2 leads the rest and takes 4 and 5; 6 matches no leader.
+    assert set(edges) == {(3, 1), (4, 2), (5, 2)}
+    # Several buckets at once are independent: the same documents split in two buckets.
+    edges = _edges([1, 3, 4, 2, 5, 6], [0, 0, 0, 1, 1, 1], _Store(sigs))
+    assert set(edges) == {(3, 1), (5, 2)}
+
+
+def test_the_leader_is_the_document_kept_first():
+    rng = np.random.default_rng(2)
+    base = rng.integers(0, 2**32, size=256, dtype=np.uint32)
+    sigs = {d: _family(rng, base, 0.9) for d in (1, 2, 3)}
+    store = _Store(sigs, lengths={1: 100, 2: 300, 3: 200})
+    assert set(_edges([1, 2, 3], [0, 0, 0], store, keep="longest")) == {(2, 1), (3, 2)}
+    assert set(_edges([1, 2, 3], [0, 0, 0], store, keep="first")) == {(2, 1), (3, 1)}
+
+
+def test_a_bucket_of_distinct_documents_meets_a_bounded_number_of_leaders(monkeypatch):
+    from kopile.pipeline.dedup import lsh
+
+    rng = np.random.default_rng(3)
+    n = lsh.MAX_LEADERS + 20
+    sigs = {d: rng.integers(0, 2**32, size=256, dtype=np.uint32) for d in range(n)}
+    calls = []
+    real = lsh.similarity
+
+    def counting(a, b):
+        calls.append(len(a))
+        return real(a, b)
+
+    monkeypatch.setattr(lsh, "similarity", counting)
+    assert _edges(list(range(n)), [0] * n, _Store(sigs)) == {}
+    assert len(calls) == lsh.MAX_LEADERS and sum(calls) == sum(n - 1 - k for k in range(lsh.MAX_LEADERS))

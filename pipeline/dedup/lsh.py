@@ -35,9 +35,10 @@ BUCKET_ROW_BYTES = 18  # band (uint16) + bucket (uint64) + document (int64)
 # What a grouping task holds per bucket row at its peak: the rows read, their concatenation,
 # the sort order and the sorted copies, and the candidate pairs drawn from them.
 GROUP_ROW_PEAK_BYTES = 96
-# Buckets up to this size are verified pair by pair; a larger one (a template shared by many
-# documents) compares each member with the bucket's leaders only, which bounds the work.
-ALL_PAIRS_BUCKET = 16
+BLOCK = 8192  # comparisons made at once: two signature copies of this many rows
+# Leaders a member of one bucket meets at most (`star_edges`): more distinct groups in one
+# bucket than this is a template shared by many documents, not near duplication.
+MAX_LEADERS = 64
 
 
 def signature_matrix(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
@@ -57,7 +58,8 @@ def partition_count(total_docs: int, bands: int, memory_mb: int) -> int:
 
 
 def verify_chunk(num_perm: int, memory_mb: int) -> int:
-    """Candidate pairs verified at once: both signatures of each, in a quarter of the budget."""
+    """Bucket members verified at once: their signatures, and a copy for the comparisons, in a
+    quarter of the budget."""
     return max(1024, memory_mb * 2**20 // 4 // (2 * 4 * num_perm))
 
 
@@ -104,6 +106,16 @@ class SignatureStore:
                 out[here] = view[rows[here] - starts[c]]
         return out
 
+    def column(self, docs: np.ndarray, name: str) -> np.ndarray:
+        """A numeric column of the keys files (`length`) for each of `docs`."""
+        shards, rows = parts.shard_and_row(np.asarray(docs, dtype=np.int64))
+        out = np.zeros(len(docs), dtype=np.int64)
+        for shard in np.unique(shards):
+            sel = np.flatnonzero(shards == shard)
+            column = io.read_arrow(self.paths[int(shard)], [name]).column(name)
+            out[sel] = column.take(pa.array(rows[sel])).to_numpy()
+        return out
+
 
 def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Estimated Jaccard similarity: the fraction of equal signature values, row by row."""
@@ -111,7 +123,7 @@ def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int, threshold: float,
-                    verify: str, memory_mb: int) -> None:
+                    verify: str, memory_mb: int, keep: str = "first") -> None:
     """Verified edges (a, b, similarity) between documents sharing a bucket, a > b: those whose
     estimate reaches the lower end of the borderline band (`cluster` checks the band exactly)."""
     work = at(work)
@@ -127,21 +139,19 @@ def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int
     starts = np.flatnonzero(parts.run_starts(band, bucket))
     del band, bucket
     sizes = np.diff(np.append(starts, len(doc)))
+    shared = sizes > 1
+    starts, sizes = starts[shared], sizes[shared]
     store = SignatureStore(keys_paths, num_perm)
+    # Without verification every member of a bucket is an edge to its leader.
     lower = borderline(threshold, num_perm)[0] if verify == "signature" else -1.0
+    # Buckets in chunks of about `step` members (a larger bucket alone), so that the signatures
+    # and comparisons held at once stay within the budget whatever the buckets' sizes.
     step = verify_chunk(num_perm, memory_mb)
+    chunk_of = (np.cumsum(sizes) - sizes) // step
     edges = []
-    small = (sizes > 1) & (sizes <= ALL_PAIRS_BUCKET)
-    # Buckets in chunks of at most `step` pairs, so that the pairs drawn from buckets of near-
-    # identical documents (up to 120 for 16 members) never outgrow the budget.
-    pairs_of = np.where(small, sizes * (sizes - 1) // 2, 0)
-    chunk_of = np.cumsum(pairs_of) // step
-    for c in np.unique(chunk_of[small]):
-        sel = small & (chunk_of == c)
-        edges.append(_verified(*_small_bucket_pairs(doc, starts[sel], sizes[sel]), store, lower))
-    big = sizes > ALL_PAIRS_BUCKET
-    x, y = _leader_pairs(doc, starts[big], sizes[big], store, threshold)
-    edges += [_verified(x[i:i + step], y[i:i + step], store, lower) for i in range(0, len(x), step)]
+    for lo, hi in zip(*_runs(chunk_of)):
+        members = np.concatenate([doc[s:s + n] for s, n in zip(starts[lo:hi], sizes[lo:hi])])
+        edges.append(star_edges(members, np.repeat(np.arange(hi - lo), sizes[lo:hi]), store, lower, keep))
     a, b, sims = (np.concatenate([e[k] for e in edges]) if edges else np.zeros(0, t)
                   for k, t in ((0, np.int64), (1, np.int64), (2, np.float32)))
     # A pair shares buckets in several bands, and chunks: one edge each.
@@ -151,47 +161,53 @@ def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int
                                          "similarity": pa.array(sims, pa.float32())}))
 
 
-def _verified(a, b, store: SignatureStore, lower: float):
-    """The distinct pairs among (a, b) whose estimated similarity reaches `lower`, with it."""
-    if len(a):
-        pairs = np.unique(np.stack([a, b], axis=1), axis=0)
-        a, b = pairs[:, 0], pairs[:, 1]
-    sims = similarity(store.get(a), store.get(b)).astype(np.float32)
-    keep = sims >= lower
-    return a[keep], b[keep], sims[keep]
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of each run of equal values in a sorted array."""
+    starts = np.flatnonzero(parts.run_starts(values))
+    return starts, np.append(starts[1:], len(values))
 
 
-def _small_bucket_pairs(doc, starts, sizes):
-    """Every pair (later, earlier) of the members of each bucket of 2..ALL_PAIRS_BUCKET documents."""
-    a, b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for n in range(2, ALL_PAIRS_BUCKET + 1):
-        first = starts[sizes == n]
-        if not len(first):
-            continue
-        i, j = np.triu_indices(n, 1)
-        a.append(doc[first[:, None] + j].ravel())
-        b.append(doc[first[:, None] + i].ravel())
-    return np.concatenate(a), np.concatenate(b)
+def star_edges(docs: np.ndarray, bucket: np.ndarray, store: SignatureStore, lower: float,
+               keep: str = "first") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges (later, earlier, estimate) within buckets (`bucket`: each member's bucket, sorted),
+    each member compared with its bucket's leaders rather than with every other member.
 
-
-def _leader_pairs(doc, starts, sizes, store: SignatureStore, threshold: float):
-    """In a large bucket, each member paired with the most similar earlier "leader" that it
-    matches; a member that matches none becomes a leader. Unrelated groups sharing a bucket
-    stay apart, and the comparisons grow with the leaders, not with all pairs."""
-    a, b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for s, n in zip(starts, sizes):
-        members = doc[s:s + n]
-        sig = store.get(members)
-        leaders = [0]
-        for j in range(1, n):
-            sims = similarity(sig[leaders], np.broadcast_to(sig[j], (len(leaders), sig.shape[1])))
-            best = int(np.argmax(sims))
-            if sims[best] >= threshold:
-                a.append(members[j:j + 1])
-                b.append(members[leaders[best]:leaders[best] + 1])
-            else:
-                leaders.append(j)
-    return np.concatenate(a), np.concatenate(b)
+    In rounds: a bucket's leader is its remaining member that comes first in keep order (the
+    one `cluster` would keep); each other remaining member is compared with it, and one whose
+    estimate reaches `lower` gets an edge to it and leaves the bucket. The others, documents
+    that share the bucket by chance or by a template, meet the next leader, up to MAX_LEADERS.
+    So a bucket of k near copies costs k - 1 comparisons instead of k(k - 1)/2, unrelated groups
+    in one bucket stay apart, and no bucket costs more than MAX_LEADERS comparisons a member.
+    Near copies that a borderline leader takes away from each other here meet in the buckets of
+    the other bands, where that leader, less similar to both, rarely is."""
+    unique, index = np.unique(docs, return_inverse=True)
+    sig = store.get(unique)
+    # Keep order within each bucket: the leader is the member `cluster` would keep first.
+    if keep == "longest":
+        order = np.lexsort((docs, -store.column(unique, "length")[index], bucket))
+    else:
+        order = np.lexsort((docs, bucket))
+    index, bucket = index[order], bucket[order]
+    remaining = np.ones(len(index), dtype=bool)
+    a, b, s = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.float32)]
+    for _ in range(MAX_LEADERS):
+        live = np.flatnonzero(remaining)
+        first, _ = _runs(bucket[live])
+        lead = np.repeat(live[first], np.diff(np.append(first, len(live))))
+        others = live != lead
+        if not others.any():
+            break
+        member, leader = live[others], lead[others]
+        sims = np.concatenate([similarity(sig[index[member[i:i + BLOCK]]], sig[index[leader[i:i + BLOCK]]])
+                               for i in range(0, len(member), BLOCK)]).astype(np.float32)
+        edge = sims >= lower
+        x, y = unique[index[member[edge]]], unique[index[leader[edge]]]
+        a.append(np.maximum(x, y))
+        b.append(np.minimum(x, y))
+        s.append(sims[edge])
+        remaining[live[first]] = False
+        remaining[member[edge]] = False
+    return np.concatenate(a), np.concatenate(b), np.concatenate(s)
 
 
 def borderline(threshold: float, num_perm: int) -> tuple[float, float]:

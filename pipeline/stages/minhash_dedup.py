@@ -93,7 +93,7 @@ class MinhashDedupStage(GlobalStage):
         parallel(lsh.band_shard, [(str(work), name, str(path), i, p.num_perm, self.bands, self.rows, partitions)
                                   for i, (name, path) in enumerate(key_files)])
         keys = {i: str(path) for i, (_, path) in enumerate(key_files)}
-        parallel(lsh.group_partition, [(str(work), part, keys, p.num_perm, p.threshold, p.verify, p.memory_mb)
+        parallel(lsh.group_partition, [(str(work), part, keys, p.num_perm, p.threshold, p.verify, p.memory_mb, p.keep)
                                        for part in range(partitions)], memory_mb=p.memory_mb)
         edges = lsh.read_edges(work)
         if p.verify == "none":
