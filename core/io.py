@@ -335,7 +335,7 @@ def file_digest(path: Path) -> str:
     """A content digest of a file: what a later stage's output depends on."""
     h = hashlib.blake2b(digest_size=16)
     path = at(path)
-    with (path.fs.open_input_stream(path.path) if isinstance(path, ObjectPath) else open(path, "rb")) as f:
+    with (path.open_stream() if isinstance(path, ObjectPath) else open(path, "rb")) as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()

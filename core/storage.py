@@ -16,6 +16,7 @@ a manifest or a log.
 from __future__ import annotations
 
 import fnmatch
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -177,11 +178,15 @@ class ObjectPath:
         """A random-access file (Parquet reads its footer first)."""
         return self.fs.open_input_file(self.path)
 
+    # compression=None: pyarrow would otherwise (de)compress by the name's extension (.gz).
     def open_output(self):
-        return self.fs.open_output_stream(self.path)
+        return self.fs.open_output_stream(self.path, compression=None)
+
+    def open_stream(self):
+        return self.fs.open_input_stream(self.path, compression=None)
 
     def read_bytes(self) -> bytes:
-        with self.fs.open_input_stream(self.path) as f:
+        with self.open_stream() as f:
             return f.read()
 
     def read_text(self, encoding: str = "utf-8") -> str:
@@ -225,6 +230,28 @@ def rmtree(path) -> None:
         import shutil
 
         shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def local_file(path):
+    """A local file holding `path`'s bytes: `path` itself, or for an object a temporary copy
+    under the same name, removed afterwards (readers that seek or read through a file
+    descriptor, as the WARC reader does, need a local file)."""
+    path = at(path)
+    if not isinstance(path, ObjectPath):
+        yield path
+        return
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="kopile-"))
+    try:
+        local = folder / path.name
+        with path.open_stream() as source, open(local, "wb") as target:
+            shutil.copyfileobj(source, target, 8 << 20)
+        yield local
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def copy(source, target) -> None:

@@ -159,11 +159,11 @@ def _ingest(args) -> int:
     def report(config, summary, ok):
         print(stage_table(summary))
         stage = summary["stages"][0]
-        print(f"shards: {Path(config.output).resolve()}/{INGEST_DIR}/kept/  ({stage['output_shards']} files, "
+        out = _where(config.output)
+        print(f"shards: {out}/{INGEST_DIR}/kept/  ({stage['output_shards']} files, "
               f"{stage['text_bytes_kept'] / 2**20:.1f} MB of text; skipped non-document records: "
-              f"{sum(stage['skipped_records'].values())}); give {Path(config.output).resolve()} as input to read "
-              "them (final/)")
-        _write_report(Path(config.output))
+              f"{sum(stage['skipped_records'].values())}); give {out} as input to read them (final/)")
+        _write_report(config.output)
 
     return _execute(args, load_ingest_config, lambda c: Ingester(c, _progress(args)), report)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, kill_when, load_example, output_bytes, run_config
+from conftest import ROOT, kill_when, load_example, output_bytes, read_dir, run_config
 from kopile.core import storage
 from kopile.core.errors import InputError
 from kopile.pipeline.jobs.executor import LocalExecutor
@@ -27,8 +27,8 @@ class Bucket:
     def __init__(self, client, env: dict):
         self.client, self.env = client, env
 
-    def upload(self, folder: Path, prefix: str) -> str:
-        for f in sorted(folder.glob("*.parquet")):
+    def upload(self, folder: Path, prefix: str, pattern: str = "*.parquet") -> str:
+        for f in sorted(folder.glob(pattern)):
             self.client.upload_file(str(f), BUCKET, f"{prefix}/{f.name}")
         return f"s3://{BUCKET}/{prefix}"
 
@@ -134,3 +134,59 @@ def test_a_stage_that_needs_a_local_output_says_so(bucket, sample_dir):
     with pytest.raises(RunFailed, match="train_tokenizer writes its tokenizer to a local folder"):
         Runner(run_config(sample_dir, f"s3://{BUCKET}/tokenizer-out", [{"train_tokenizer": {"vocab_size": 600}}]),
                progress=False).run(LocalExecutor())
+
+
+def _tables(files: dict[str, bytes]) -> dict[str, "pa.Table"]:
+    import io as stdio
+
+    import pyarrow.parquet as pq
+
+    return {name: pq.read_table(stdio.BytesIO(data)) for name, data in files.items()}
+
+
+def test_ingest_reads_dumps_from_s3_and_writes_shards_there(bucket, tmp_path):
+    from test_ingest import dumps as make_dumps
+
+    from kopile.pipeline.config import parse_ingest_config
+    from kopile.pipeline.jobs.ingest import Ingester
+
+    dumps = make_dumps.__wrapped__(tmp_path)
+    source = bucket.upload(dumps, "dumps", "*.gz")
+
+    def ingest(input, output):
+        config = parse_ingest_config({"input": input, "output": output, "text_field": "content", "shard_mb": 0.001})
+        return Ingester(config, progress=False).run(LocalExecutor())
+
+    remote = ingest(source, f"s3://{BUCKET}/ingested")
+    local = ingest(str(dumps), str(tmp_path / "ingested"))
+    untimed = [{k: v for k, v in run["stages"][0].items() if not k.endswith("_seconds")} for run in (remote, local)]
+    assert untimed[0] == untimed[1]
+    # The same shards and rows; each row names the object it came from.
+    there, here = _tables(bucket.parquet("ingested")), _tables(output_bytes(tmp_path / "ingested"))
+    assert sorted(there) == sorted(here) and any("/kept/" in name for name in here)
+    for name, table in there.items():
+        sources = set(table.column("source").to_pylist())
+        assert sources <= {f"{source}/posts.jsonl.gz", f"{source}/crawl-a.warc.gz"}, name
+        assert table.drop_columns(["source"]) == here[name].drop_columns(["source"]), name
+    # The ingest output on S3 is a run directory: its final/ shards are the next run's input.
+    summary = Runner(run_config(f"s3://{BUCKET}/ingested", f"s3://{BUCKET}/ingested-run", [{"normalize": {}}]),
+                     progress=False).run(LocalExecutor())
+    assert summary["stages"][0]["rows_in"] == local["stages"][0]["kept"]
+    # A re-run trusts the manifest: nothing is ingested again.
+    again = ingest(source, f"s3://{BUCKET}/ingested")
+    assert again["stages"][0]["shards_resumed"] == local["stages"][0]["shards"]
+
+
+def test_an_ingest_input_object_that_cannot_be_read_is_named(bucket, tmp_path):
+    from kopile.pipeline.config import parse_ingest_config
+    from kopile.pipeline.jobs.ingest import Ingester
+
+    bucket.client.put_object(Bucket=BUCKET, Key="bad-dumps/broken.jsonl.gz", Body=b"not gzip at all")
+    config = parse_ingest_config({"input": f"s3://{BUCKET}/bad-dumps", "output": str(tmp_path / "out")})
+    summary = Ingester(config, progress=False).run(LocalExecutor())
+    removed = read_dir(tmp_path / "out" / "00_ingest" / "removed")
+    assert summary["stages"][0]["removed"] == 1 and removed.column("source").to_pylist() == [
+        f"s3://{BUCKET}/bad-dumps/broken.jsonl.gz"]
+    with pytest.raises(InputError, match=f"s3://{BUCKET}/bad-dumps/gone.warc.gz"):
+        Ingester(parse_ingest_config({"input": f"s3://{BUCKET}/bad-dumps/gone.warc.gz",
+                                      "output": str(tmp_path / "out2")}), progress=False).run(LocalExecutor())

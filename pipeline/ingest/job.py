@@ -2,16 +2,18 @@
 Plain Python, run by the runner as one Ray task per group of input files."""
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 import pyarrow as pa
 
+from kopile.core import storage
 from kopile.core.errors import InputError, error_entry
 from kopile.core.io import AtomicParquetWriter, reading
+from kopile.core.storage import at
 from kopile.pipeline.ingest import readers
 from kopile.pipeline.ingest.charset import Undecodable, decode, header_charset
 from kopile.pipeline.ingest.prefilter import could_be_korean
@@ -47,7 +49,7 @@ class ShardedWriter:
     each, in row groups of about `group_bytes`; all renamed into place by `commit`."""
 
     def __init__(self, directory: Path, stem: str, shard_bytes: int, group_bytes: int):
-        self.directory, self.stem = Path(directory), stem
+        self.directory, self.stem = at(directory), stem
         self.shard_bytes, self.group_bytes = shard_bytes, group_bytes
         self.rows: list[dict] = []
         self.buffered = self.shard_text = 0
@@ -140,6 +142,16 @@ class Ingest:
         return row, None, None
 
 
+def _local(source: str, stack: ExitStack) -> tuple[Path, int]:
+    """The input file, local (an object is copied to a temporary file while `stack` is open),
+    and its size; or an InputError naming it."""
+    try:
+        local = stack.enter_context(storage.local_file(source))
+        return local, local.stat().st_size
+    except OSError as e:
+        raise InputError(f"{source}: cannot be read: {e.strerror or e}") from None
+
+
 def ingest_files(settings, files: list[tuple[str, str]], group: str, kept_dir: str, removed_path: str) -> dict:
     """Input files (source, stem), in order, to one set of kept shards `GROUP-NNNNN.parquet` and
     one removed file; `files` in the entry holds each file's figures. A file that cannot be read
@@ -149,8 +161,8 @@ def ingest_files(settings, files: list[tuple[str, str]], group: str, kept_dir: s
     entry = {"status": "error", "records_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {},
              "skipped_records": {}, "file_bytes_in": 0, "text_bytes_kept": 0, "shards": [], "files": [],
              "seconds": 0.0, "error": None}
-    kept = ShardedWriter(Path(kept_dir), group, int(settings.shard_mb * 2**20), int(settings.row_group_mb * 2**20))
-    removed = AtomicParquetWriter(Path(removed_path))
+    kept = ShardedWriter(kept_dir, group, int(settings.shard_mb * 2**20), int(settings.row_group_mb * 2**20))
+    removed = AtomicParquetWriter(removed_path)
     removed_rows: list[dict] = []
     reasons: Counter = Counter()
     skipped: Counter = Counter()
@@ -160,34 +172,32 @@ def ingest_files(settings, files: list[tuple[str, str]], group: str, kept_dir: s
             one = {"source": source, "records_in": 0, "kept": 0, "removed": 0, "removed_by_reason": {},
                    "file_bytes_in": 0, "error": None}
             entry["files"].append(one)
-            try:
-                one["file_bytes_in"] = os.path.getsize(source)
-            except OSError as e:
-                raise InputError(f"{source}: cannot be read: {e.strerror or e}") from None
             mine: Counter = Counter()
-            fmt, events = job.events(source)
-            for kind, fields in reading(events, source):
-                if kind == "skip":
-                    skipped[fields] += 1
-                    continue
-                one["records_in"] += 1
-                if kind == "bad":
-                    row = {name: None for name in SCHEMA.names}
-                    row.update(id=f"{stem}@{fields['offset']}", source=source, offset=fields["offset"],
-                               url=fields.get("url"), record_id=fields.get("record_id"))
-                    reason, error = fields["reason"], fields.get("error")
-                else:
-                    row, reason, error = job.document(fmt, fields, stem, source)
-                if reason is None:
-                    kept.add(row)
-                    one["kept"] += 1
-                    entry["text_bytes_kept"] += len(row["text"].encode("utf-8", "surrogatepass"))
-                else:
-                    removed_rows.append({**row, "reason": reason, "error": error})
-                    mine[reason] += 1
-                    if len(removed_rows) >= 1000:
-                        removed.write(pa.Table.from_pylist(removed_rows, schema=REMOVED_SCHEMA))
-                        removed_rows = []
+            with ExitStack() as stack:
+                local, one["file_bytes_in"] = _local(source, stack)
+                fmt, events = job.events(str(local))
+                for kind, fields in reading(events, source):
+                    if kind == "skip":
+                        skipped[fields] += 1
+                        continue
+                    one["records_in"] += 1
+                    if kind == "bad":
+                        row = {name: None for name in SCHEMA.names}
+                        row.update(id=f"{stem}@{fields['offset']}", source=source, offset=fields["offset"],
+                                   url=fields.get("url"), record_id=fields.get("record_id"))
+                        reason, error = fields["reason"], fields.get("error")
+                    else:
+                        row, reason, error = job.document(fmt, fields, stem, source)
+                    if reason is None:
+                        kept.add(row)
+                        one["kept"] += 1
+                        entry["text_bytes_kept"] += len(row["text"].encode("utf-8", "surrogatepass"))
+                    else:
+                        removed_rows.append({**row, "reason": reason, "error": error})
+                        mine[reason] += 1
+                        if len(removed_rows) >= 1000:
+                            removed.write(pa.Table.from_pylist(removed_rows, schema=REMOVED_SCHEMA))
+                            removed_rows = []
             one.update(removed=sum(mine.values()), removed_by_reason=dict(sorted(mine.items())))
             reasons.update(mine)
         removed.write(pa.Table.from_pylist(removed_rows, schema=REMOVED_SCHEMA))

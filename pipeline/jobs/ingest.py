@@ -2,11 +2,10 @@
 (`OUT/00_ingest/kept/GROUP-NNNNN.parquet`, `removed/GROUP.parquet`, `_manifest.json`)."""
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
-from kopile.core import io
+from kopile.core import io, storage
+from kopile.core.storage import at
 from kopile.core.errors import ConservationError, InputError, RunFailed
 from kopile.pipeline.jobs import engine
 from kopile.pipeline.jobs.engine import Item, Job, now, versions, write_status
@@ -46,9 +45,9 @@ def group_name(names: list[str]) -> str:
     return first if len(names) == 1 else f"{first}+{len(names) - 1}.{io.digest(names)[:8]}"
 
 
-def _size(path: Path) -> int:
+def _size(path) -> int:
     try:
-        return os.path.getsize(path)
+        return at(path).stat().st_size
     except OSError:
         return 0  # its task fails on it, naming the file
 
@@ -68,7 +67,7 @@ class IngestJob(Job):
 
     def __init__(self, config, files: list[tuple[str, Path]]):
         settings = config.model_dump()
-        super().__init__(Path(config.output) / INGEST_DIR,
+        super().__init__(at(config.output) / INGEST_DIR,
                          io.digest({k: v for k, v in settings.items() if k not in ("input", "output")}))
         self.config, self.files = config, files
 
@@ -92,7 +91,7 @@ class IngestJob(Job):
         return items
 
     def done(self, item: Item, entry: dict) -> bool:
-        return (entry.get("status") == "ok" and Path(item.args[4]).is_file()
+        return (entry.get("status") == "ok" and at(item.args[4]).is_file()
                 and all((self.directory / "kept" / shard).is_file() for shard in entry["shards"]))
 
     def outputs(self, key: str, entry: dict) -> list[Path]:
@@ -126,7 +125,7 @@ class IngestJob(Job):
 class Ingester:
     def __init__(self, config, progress: bool | None = None):
         self.config = config
-        self.out = Path(config.output)
+        self.out = at(config.output)
         self.progress = progress
 
     def prepare(self) -> IngestJob:
@@ -151,7 +150,7 @@ class Ingester:
         summary = {"config": self.config.model_dump(), "versions": versions(), "started": now(), "status": "running",
                    "resumed": job.manifest_path.is_file()}
         io.write_json_atomic(self.out / "run.json", summary)
-        shutil.rmtree(self.out / engine.FINAL, ignore_errors=True)
+        storage.rmtree(self.out / engine.FINAL)
         outcome = engine.run(job, executor, self.progress)
         errors = outcome.fatal or outcome.errors
         summary["stages"] = [job.summarize(outcome)]
