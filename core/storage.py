@@ -232,6 +232,44 @@ def rmtree(path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _download(obj: ObjectPath, local: Path) -> None:
+    import shutil
+
+    local.parent.mkdir(parents=True, exist_ok=True)
+    with obj.open_stream() as source, open(local, "wb") as target:
+        shutil.copyfileobj(source, target, 8 << 20)
+
+
+_FOLDERS: dict[str, Path] = {}
+
+
+def local_folder(path) -> Path:
+    """A local folder holding `path`'s files: `path` itself, or for a prefix a copy made once
+    per process and removed at its exit (a tokenizer that tasks on any node read from a bucket)."""
+    path = at(path)
+    if not isinstance(path, ObjectPath):
+        return path
+    folder = _FOLDERS.get(str(path))
+    if folder is None:
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="kopile-"))
+        atexit.register(shutil.rmtree, folder, True)
+        for obj in path.files():
+            _download(obj, folder / obj.relative_to(path))
+        _FOLDERS[str(path)] = folder
+    return folder
+
+
+def upload_folder(local: Path, target) -> None:
+    """Every file below the local folder copied to the same place below `target`."""
+    target = at(target)
+    for file in sorted(p for p in Path(local).rglob("*") if p.is_file()):
+        (target / file.relative_to(local).as_posix()).write_bytes(file.read_bytes())
+
+
 @contextmanager
 def local_file(path):
     """A local file holding `path`'s bytes: `path` itself, or for an object a temporary copy
@@ -247,8 +285,7 @@ def local_file(path):
     folder = Path(tempfile.mkdtemp(prefix="kopile-"))
     try:
         local = folder / path.name
-        with path.open_stream() as source, open(local, "wb") as target:
-            shutil.copyfileobj(source, target, 8 << 20)
+        _download(path, local)
         yield local
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -66,6 +66,26 @@ def _missing(extra: str, *modules: str) -> int:
     return 0
 
 
+def _local_only(command: str, **paths) -> None:
+    """Training and evaluation read token streams through memory maps and write checkpoints:
+    a URI among their paths is refused by name (pathlib would make it a local "s3:" folder)."""
+    from kopile.core.errors import ConfigError
+    from kopile.core.storage import is_uri
+
+    for key, value in paths.items():
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+        for one in values:
+            if isinstance(one, str) and is_uri(one):
+                raise ConfigError(f"{key}: {one}: `kopile {command}` reads and writes local files only; copy the "
+                                  "data to a local disk (`kopile run`, `ingest`, `tokenize` and `train-tokenizer` "
+                                  "read and write object stores)")
+
+
+def _config_paths(config) -> dict:
+    return {k: getattr(config, k) for k in ("input", "output", "data", "val_data", "tokens", "tokenizer", "init", "raw")
+            if isinstance(getattr(config, k, None), (str, list, dict))}
+
+
 def _progress(args):
     return False if args.no_progress else None
 
@@ -216,8 +236,15 @@ def _train_classifier(args) -> int:
                   f"({m['support']:,})")
         print(f"model card: {Path(config.output).resolve()}/model_card.json")
 
+    def load(path, overrides):
+        config = load_classifier_config(path, overrides)
+        _local_only("train-classifier", sources=[p for src in config.sources
+                                                 for p in ([src.path] if isinstance(src.path, str) else src.path)],
+                    **_config_paths(config))
+        return config
+
     args.input = None
-    return _execute(args, load_classifier_config, _ClassifierTraining, report, needs_ray=False)
+    return _execute(args, load, _ClassifierTraining, report, needs_ray=False)
 
 
 def _tokenize(args) -> int:
@@ -233,7 +260,7 @@ def _tokenize(args) -> int:
               f"{meta['dtype']})")
         print(summary(meta))
         if ok:
-            _write_report(Path(config.output))
+            _write_report(config.output)
 
     return _execute(args, load_pack_config, lambda c: Packer(c, _progress(args)), report)
 
@@ -285,6 +312,7 @@ def _train(args, load, train) -> int:
         overrides["skip_bad_lines"] = True
     try:
         config = load(args.config, overrides)
+        _local_only(args.command, **_config_paths(config))
         result = train(config, resume=args.resume, stop_after=args.stop_after, progress=_progress(args))
     except ConfigError as e:
         print(f"kopile: {e}", file=sys.stderr)
@@ -325,6 +353,7 @@ def _generate(args) -> int:
     from kopile.core.errors import ConfigError
 
     try:
+        _local_only("generate", checkpoint=args.checkpoint)
         model, tok = load(args.checkpoint, args.device)
         prompts = args.prompt or [line.rstrip("\n") for line in sys.stdin if line.strip()]
         for prompt in prompts:
@@ -351,6 +380,7 @@ def _eval(args) -> int:
         print("kopile: give --data (documents) or --tokens (a `kopile tokenize` output and --split)", file=sys.stderr)
         return 1
     try:
+        _local_only("eval", checkpoint=args.checkpoint, data=args.data, tokens=args.tokens)
         model, tok = load(args.checkpoint, args.device)
         if args.tokens is not None:
             stream, documents = read_token_split(args.tokens, args.split, args.max_docs)
@@ -374,6 +404,7 @@ def _ablate(args) -> int:
 
     def load(path, overrides):
         config = load_ablate_config(path, {"output": overrides.get("output")})
+        _local_only("ablate", **_config_paths(config))
         return quick(config) if args.quick else config
 
     def report(config, results, ok):

@@ -89,3 +89,20 @@ def test_ingest_counts_what_the_prefilter_removes(ray_session, tmp_path):
     kept = {r["url"]: r["text"] for r in read_dir(tmp_path / "out" / "00_ingest" / "kept").to_pylist()}
     assert kept == {r["url"]: r["text"] for r in read_dir(tmp_path / "all" / "00_ingest" / "kept").to_pylist()
                     if r["url"] in kept}
+
+
+def test_only_references_to_syllables_are_counted():
+    from kopile.pipeline.ingest.prefilter import _HANGUL_REFERENCE
+
+    def counted(ref: bytes) -> bool:
+        return len(_HANGUL_REFERENCE.findall(ref)) == 1
+
+    for cp in range(0x1000, 0x10000):
+        syllable = 0xAC00 <= cp <= 0xD7A3
+        assert counted(b"&#x%04x;" % cp) == counted(b"&#x%04X;" % cp) == syllable, hex(cp)
+    for cp in range(10000, 100000):
+        assert counted(b"&#%d;" % cp) == (44032 <= cp <= 55203), cp
+    # As written in pages: 4 hex digits after a lower-case x, 5 decimal digits, a semicolon.
+    assert not any(counted(r) for r in (b"&#XAC00;", b"&#xAC00", b"&#044032;", b"&#xAC000;", b"&#44032"))
+    body = ("<p>" + "&#xAC00;&#44032;&#8217;&#12354;&#xD7A4;" * 5 + "</p>").encode()
+    assert hangul_count(body) == (10, 10)

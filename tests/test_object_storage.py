@@ -72,6 +72,13 @@ def bucket():
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def nothing_written_to_a_local_folder_named_s3():
+    """A path made with pathlib from a URI ("s3:/bucket/...") would write here, not to the bucket."""
+    yield
+    assert not Path("s3:").exists() and not (ROOT / "s3:").exists()
+
+
 def test_demo_run_on_s3_writes_the_local_run_s_files(bucket, sample_dir, tmp_path):
     source = bucket.upload(sample_dir, "demo-in")
     summary = Runner(run_config(source, f"s3://{BUCKET}/demo-out", DEMO_STAGES), progress=False).run(LocalExecutor())
@@ -136,7 +143,7 @@ def test_a_stage_that_needs_a_local_output_says_so(bucket, sample_dir):
                progress=False).run(LocalExecutor())
 
 
-def _tables(files: dict[str, bytes]) -> dict[str, "pa.Table"]:
+def _tables(files: dict[str, bytes]) -> dict:
     import io as stdio
 
     import pyarrow.parquet as pq
@@ -190,3 +197,56 @@ def test_an_ingest_input_object_that_cannot_be_read_is_named(bucket, tmp_path):
     with pytest.raises(InputError, match=f"s3://{BUCKET}/bad-dumps/gone.warc.gz"):
         Ingester(parse_ingest_config({"input": f"s3://{BUCKET}/bad-dumps/gone.warc.gz",
                                       "output": str(tmp_path / "out2")}), progress=False).run(LocalExecutor())
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_train_tokenizer_and_tokenize_read_and_write_s3(bucket, sample_dir, tmp_path):
+    """The same tokenizer and the same token streams and exports as from local folders: shards,
+    tokenizer and outputs in the bucket, the tokenizer read from it by every task."""
+    from kopile.pipeline.jobs.pack import Packer
+    from kopile.tokenizers_train.config import parse_pack_config, parse_tokenizer_config
+    from kopile.tokenizers_train.run import train_tokenizer
+
+    source = bucket.upload(sample_dir, "tok-in")
+    settings = {"vocab_size": 900, "model": "sp_bpe"}
+    remote = train_tokenizer(parse_tokenizer_config({"input": source, "output": f"s3://{BUCKET}/tok", **settings}))
+    local = train_tokenizer(parse_tokenizer_config({"input": str(sample_dir), "output": str(tmp_path / "tok"),
+                                                    **settings}))
+    assert remote["files"] == local["files"] and remote["documents"] == local["documents"]
+    for name in local["files"]:
+        assert bucket.read(f"tok/{name}") == (tmp_path / "tok" / name).read_bytes(), name
+
+    def pack(input, tokenizer, output):
+        config = parse_pack_config({"input": input, "tokenizer": tokenizer, "output": output, "val_fraction": 0.1,
+                                    "formats": ["kopile", "nanogpt"]})
+        return Packer(config, progress=False).run(LocalExecutor())
+
+    there = pack(source, f"s3://{BUCKET}/tok", f"s3://{BUCKET}/tokens")
+    here = pack(str(sample_dir), str(tmp_path / "tok"), str(tmp_path / "tokens"))
+    assert there["totals"] == here["totals"] and there["formats"]["nanogpt"]["train"]["tokens"] > 0
+    files = _files(tmp_path / "tokens")
+    streams = {k for k in files if k.endswith((".bin", ".idx", ".npy"))}
+    assert any(k.startswith("nanogpt/") for k in streams) and any(k.startswith("train/") for k in streams)
+    assert {k: bucket.read(f"tokens/{k}") for k in streams} == {k: files[k] for k in streams}
+    # A re-run finds every shard's streams in the bucket and packs none again.
+    again = pack(source, f"s3://{BUCKET}/tokens".replace("tokens", "tok"), f"s3://{BUCKET}/tokens")
+    assert again["totals"] == here["totals"]
+    assert json.loads(bucket.read("tokens/tokens.json"))["entries"].keys() == json.loads(
+        (tmp_path / "tokens" / "tokens.json").read_text())["entries"].keys()
+
+
+def test_commands_that_read_and_write_local_files_only_refuse_a_uri(tmp_path, capsys):
+    from kopile.cli import main
+
+    assert main(["generate", "s3://somewhere/model", "--prompt", "안녕"]) == 1
+    assert "s3://somewhere/model: `kopile generate` reads and writes local files only" in capsys.readouterr().err
+    assert main(["eval", str(tmp_path), "--tokens", "gs://bucket/tokens"]) == 1
+    assert "tokens: gs://bucket/tokens" in capsys.readouterr().err
+    cfg = tmp_path / "classifier.yaml"
+    cfg.write_text(yaml.safe_dump({"output": str(tmp_path / "clf"),
+                                   "positive": ["good"], "sources": [{"path": "s3://bucket/labelled", "label": "good"}]}))
+    assert main(["train-classifier", str(cfg)]) == 2
+    assert "sources: s3://bucket/labelled: `kopile train-classifier`" in capsys.readouterr().err

@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from kopile.core import io
 from kopile.core.errors import InputError
+from kopile.core.storage import at
 from kopile.core.schema import require_text_column
 
 
@@ -16,7 +16,7 @@ def texts(shards: list[tuple[str, Path]], text_column: str = "text", max_chars: 
           batch_rows: int = 1000) -> Iterator[str]:
     seen = 0
     for _, path in shards:
-        parquet = pq.ParquetFile(path)
+        parquet = io.open_parquet(path)
         require_text_column(parquet.schema_arrow, text_column, str(path))
         for batch in parquet.iter_batches(batch_size=batch_rows, columns=[text_column]):
             for text in batch.column(0).to_pylist():
@@ -32,7 +32,7 @@ def labelled_texts(shards: list[tuple[str, Path]], text_column: str, label_colum
                    batch_rows: int = 1000) -> Iterator[tuple[str, str]]:
     """(text, label) of every non-empty text; a missing label reads as "none"."""
     for _, path in shards:
-        parquet = pq.ParquetFile(path)
+        parquet = io.open_parquet(path)
         require_text_column(parquet.schema_arrow, text_column, str(path))
         if label_column not in parquet.schema_arrow.names:
             raise InputError(f"{path}: no column {label_column!r} (columns: {', '.join(parquet.schema_arrow.names)})")
@@ -46,12 +46,12 @@ def mark_morphemes(source: str, out: str, text_column: str) -> None:
     """One shard's texts with Kiwi's morpheme boundaries marked (a Ray task per shard)."""
     from kopile.tokenizers_train.train import kiwi_marked
 
-    out = Path(out)
+    out = at(out)
     if out.is_file():
         return
     writer = io.AtomicParquetWriter(out)
     batch: list[str] = []
-    for text in kiwi_marked(texts([("", Path(source))], text_column)):
+    for text in kiwi_marked(texts([("", source)], text_column)):
         batch.append(text)
         if len(batch) == 1000:
             writer.write(pa.table({"text": pa.array(batch, pa.large_string())}))

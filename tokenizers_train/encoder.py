@@ -50,7 +50,9 @@ class Encoder:
     """Texts to token ids, no special tokens added. `engine` says which library encodes."""
 
     def __init__(self, directory: str | Path):
-        directory = Path(directory)
+        from kopile.core.storage import local_folder
+
+        directory = local_folder(directory)
         raw = (directory / "tokenizer.json").read_text(encoding="utf-8")
         meta_path = directory / SP_META
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else None

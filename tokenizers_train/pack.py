@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from kopile.core.errors import error_entry
 from kopile.core.io import batches, open_parquet, write_bytes_atomic
+from kopile.core.storage import at
 from kopile.core.schema import document_id, require_text_column
 
 SPLITS = ("train", "val")
@@ -137,7 +138,7 @@ def _pack(tokenizer_dir: str, source: str, name: str, out: str, text_column: str
         np.save(buffer, record)
         for suffix, data in ((".bin", np.ascontiguousarray(flat[gather]).tobytes()), (".idx", offsets.tobytes()),
                              (".docs.npy", buffer.getvalue())):
-            write_bytes_atomic(Path(out) / split / f"{name}{suffix}", data)
+            write_bytes_atomic(at(out) / split / f"{name}{suffix}", data)
         entry[split] = {**count(sizes, record["bytes"]),
                         "sources": {label: count(sizes[record["source"] == code], record["bytes"][record["source"] == code])
                                     for label, code in sources.items()}}

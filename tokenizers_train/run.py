@@ -1,10 +1,12 @@
 """`kopile train-tokenizer`: stream the shards' text into a trainer, save for transformers."""
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 
-from kopile.core import io
+from kopile.core import io, storage
+from kopile.core.storage import at
 from kopile.core.errors import KopileError
 from kopile.tokenizers_train import corpus, train
 
@@ -12,7 +14,7 @@ from kopile.tokenizers_train import corpus, train
 def train_tokenizer(config, parallel=None) -> dict:
     """Trains, saves into config.output and returns the report (also written as
     train_report.json). `parallel(fn, arglists)` runs the Kiwi marking per shard (Ray)."""
-    out = Path(config.output)
+    out = at(config.output)
     shards = io.list_shards(config.input)
     started = time.perf_counter()
     column = config.text_column
@@ -44,7 +46,13 @@ def train_tokenizer(config, parallel=None) -> dict:
     except (ValueError, RuntimeError) as e:  # a vocabulary too small or too large for the text
         raise KopileError(f"training the tokenizer on {config.input}: {e}") from None
     trained = time.perf_counter()
-    train.save(tok, out, config.model_max_length)
+    with tempfile.TemporaryDirectory(prefix="kopile-") as staged:
+        # The tokenizer's writers write local files; an object-store output gets copies of them.
+        local = out if isinstance(out, Path) else Path(staged)
+        train.save(tok, local, config.model_max_length)
+        files = sorted(p.name for p in local.iterdir() if p.is_file())
+        if local != out:
+            storage.upload_folder(local, out)
     report = {
         "settings": config.model_dump(),
         "backend": backend,
@@ -52,7 +60,7 @@ def train_tokenizer(config, parallel=None) -> dict:
         **counted,
         "seconds": {"kiwi_marking": round(marked - started, 3), "training": round(trained - marked, 3),
                     "total": round(time.perf_counter() - started, 3)},
-        "files": sorted(p.name for p in out.iterdir() if p.is_file()),
+        "files": files,
     }
     io.write_json_atomic(out / "train_report.json", report)
     return report

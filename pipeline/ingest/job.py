@@ -111,7 +111,7 @@ class Ingest:
                "url": url, "domain": domain_of(url), "date": fields.get("date"), "record_id": record_id,
                "content_type": fields.get("content_type"), "charset": None, "source": source,
                "offset": fields["offset"], "meta": fields.get("meta")}
-        reason = self.urls.reason(url)
+        reason = self.urls.reason(url, row["domain"])
         if reason:
             return row, reason, None
         if fmt == "warc":

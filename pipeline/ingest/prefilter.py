@@ -32,7 +32,12 @@ from kopile.pipeline.ingest.charset import header_charset, meta_charset
 _NOT_LEADS = bytes(range(0xC0))  # deleted by translate: what is left are the UTF-8 lead bytes
 _NOT_HANGUL_LEADS = bytes([*range(0xEA), *range(0xEE, 0x100)])  # what is left: 0xEA-0xED
 _HANGUL = re.compile("[\uac00-\ud7a3]")
-_REFERENCE = re.compile(rb"&#(?:x([0-9a-fA-F]{4});|([0-9]{5});)")
+# References to syllables only, U+AC00-U+D7A3 (`&#xAC00;` to `&#xD7A3;`, `&#44032;` to `&#55203;`),
+# so that a page full of other references costs one scan in C.
+_HANGUL_REFERENCE = re.compile(rb"&#(?:x(?:[aA][c-fC-F][0-9a-fA-F]{2}|[b-cB-C][0-9a-fA-F]{3}|[dD][0-6][0-9a-fA-F]{2}"
+                               rb"|[dD]7[0-9][0-9a-fA-F]|[dD]7[aA][0-3])"
+                               rb"|(?:4403[2-9]|440[4-9][0-9]|44[1-9][0-9]{2}|4[5-9][0-9]{3}|5[0-4][0-9]{3}"
+                               rb"|55[01][0-9]{2}|5520[0-3]));")
 _OTHER_LEGACY = {"shift_jis", "cp932", "euc_jp", "iso2022_jp", "gb2312", "gbk", "gb18030", "big5", "big5hkscs",
                  "cp1251", "koi8_r", "koi8_u", "iso8859_5", "cp1256", "iso8859_6", "cp874", "tis_620", "cp1258"}
 
@@ -43,8 +48,9 @@ def hangul_count(body: bytes, content_type: str | None = None) -> tuple[int, int
         text = body.decode("utf-16", "replace")
         beyond = [ch for ch in text if ord(ch) > 0x7F]
         return sum(1 for ch in beyond if "\uac00" <= ch <= "\ud7a3"), len(beyond)
-    refs = sum(1 for hexa, dec in _REFERENCE.findall(body) if 0xAC00 <= int(hexa or dec, 16 if hexa else 10) <= 0xD7A3) \
-        if b"&#" in body else 0
+    refs = len(_HANGUL_REFERENCE.findall(body)) if b"&#" in body else 0
+    if body.isascii():  # most pages of the languages written in Latin letters
+        return refs, refs
     try:
         # Text in another multi-byte encoding is almost never valid UTF-8, whatever it declares.
         body.decode("utf-8")

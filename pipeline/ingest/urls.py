@@ -43,8 +43,9 @@ class UrlFilter:
         self.pattern = _compile(patterns, "url pattern")
         self.host_pattern = _compile(hosts, "host pattern")
 
-    def reason(self, url: str | None) -> str | None:
-        host = domain_of(url)
+    def reason(self, url: str | None, host: str | None = None) -> str | None:
+        """`host`: the URL's, where the caller has it already (`domain_of`)."""
+        host = host or domain_of(url)
         if host:
             parts = host.split(".")
             if any(".".join(parts[i:]) in self.domains for i in range(len(parts))):

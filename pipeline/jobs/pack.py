@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
-from kopile.core import io
+from kopile.core import io, storage
+from kopile.core.storage import at
 from kopile.core.errors import InputError, RunFailed
 from kopile.pipeline.jobs import engine
 from kopile.pipeline.jobs.engine import Item, Job
@@ -28,7 +30,7 @@ class PackJob(Job):
         fp = io.digest({**{k: v for k, v in settings.items() if k not in ("input", "output", "tokenizer", "formats",
                                                                           "mix", "mix_tokens", "sequence", "passthrough")},
                         "tokenizer": tokenizer_digest})
-        super().__init__(Path(config.output), fp)
+        super().__init__(at(config.output), fp)
         self.config, self.shards, self._header = config, shards, header
 
     def folders(self) -> list[Path]:
@@ -39,7 +41,7 @@ class PackJob(Job):
 
     def items(self) -> list[Item]:
         c = self.config
-        return [Item(name, (str(Path(c.tokenizer)), str(path), name, str(self.directory), c.text_column, c.id_column,
+        return [Item(name, (str(at(c.tokenizer)), str(path), name, str(self.directory), c.text_column, c.id_column,
                             c.val_fraction, c.seed, c.shuffle, c.batch_rows, origin, io.source_id(path)))
                 for name, path, origin in self.shards]
 
@@ -74,7 +76,7 @@ def totals(parts: list[dict]) -> dict:
 class Packer:
     def __init__(self, config, progress: bool | None = None):
         self.config = config
-        self.out = Path(config.output)
+        self.out = at(config.output)
         self.progress = progress
 
     def prepare(self) -> PackJob:
@@ -86,7 +88,7 @@ class Packer:
         missing = missing_packages(c.formats)
         if missing:
             raise InputError(f"formats: {'; '.join(missing)}")
-        tok_file = Path(c.tokenizer) / "tokenizer.json"
+        tok_file = at(c.tokenizer) / "tokenizer.json"
         if not tok_file.is_file():
             raise InputError(f"{c.tokenizer}: no tokenizer.json (train one with `kopile train-tokenizer`)")
         tok = Encoder(c.tokenizer)
@@ -103,7 +105,7 @@ class Packer:
             roots = io.input_roots(c.input)
         io.check_not_nested(roots, self.out)
         header = {"dtype": dtype_for(tok.vocab_size).str, "vocab_size": tok.vocab_size, "eos_id": tok.token_to_id(EOS),
-                  "pad_id": tok.token_to_id(PAD), "tokenizer": str(Path(c.tokenizer).resolve()), "encoder": tok.engine,
+                  "pad_id": tok.token_to_id(PAD), "tokenizer": str(at(c.tokenizer).resolve()), "encoder": tok.engine,
                   "settings": c.model_dump(), "shards": [name for name, _, _ in shards]}
         job = PackJob(c, shards, hashlib.sha256(tok_file.read_bytes()).hexdigest(), header)
         engine.check_manifest(job)
@@ -132,7 +134,28 @@ class Packer:
                                              for k, e in meta[job.section].items() if k in meta["shards"]},
                                  "settings": [c.seed, c.shuffle, c.id_column, c.mix and {k: v.model_dump() for k, v in c.mix.items()},
                                               c.mix_tokens, c.sequence and c.sequence.model_dump(), c.passthrough]})
-            meta.update(formats.export(self.out, c, meta["pad_id"], depends, before))
+            meta.update(self._export(c, meta["pad_id"], depends, before))
             io.write_json_atomic(job.manifest_path, meta)
         io.write_bytes_atomic(self.out / "summary.md", (formats.summary(meta) + "\n").encode())
         return meta
+
+    def _export(self, c, pad_id: int, depends: str, before: dict) -> dict:
+        """The other formats. Their writers read the streams through memory maps and write local
+        files: for an object-store output they work on a local copy of the streams, and every
+        format is written again and uploaded, replacing the last one's."""
+        from kopile.tokenizers_train import formats
+
+        if isinstance(self.out, Path):
+            return formats.export(self.out, c, pad_id, depends, before)
+        with tempfile.TemporaryDirectory(prefix="kopile-") as staged:
+            local = Path(staged)
+            for name in ("tokens.json", *SPLITS):
+                for obj in ([self.out / name] if name.endswith(".json") else (self.out / name).files()):
+                    (local / obj.relative_to(self.out)).parent.mkdir(parents=True, exist_ok=True)
+                    (local / obj.relative_to(self.out)).write_bytes(obj.read_bytes())
+            made = formats.export(local, c, pad_id, depends, None)
+            for fmt in made["formats"]:
+                storage.rmtree(self.out / fmt)
+                storage.upload_folder(local / fmt, self.out / fmt)
+            storage.copy(local / formats.PLAN, self.out / formats.PLAN)
+            return made
