@@ -232,7 +232,8 @@ def rmtree(path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _download(obj: ObjectPath, local: Path) -> None:
+def download(obj: ObjectPath, local: Path) -> None:
+    """An object's bytes to a local file (its folder made)."""
     import shutil
 
     local.parent.mkdir(parents=True, exist_ok=True)
@@ -258,7 +259,7 @@ def local_folder(path) -> Path:
         folder = Path(tempfile.mkdtemp(prefix="kopile-"))
         atexit.register(shutil.rmtree, folder, True)
         for obj in path.files():
-            _download(obj, folder / obj.relative_to(path))
+            download(obj, folder / obj.relative_to(path))
         _FOLDERS[str(path)] = folder
     return folder
 
@@ -285,7 +286,7 @@ def local_file(path):
     folder = Path(tempfile.mkdtemp(prefix="kopile-"))
     try:
         local = folder / path.name
-        _download(path, local)
+        download(path, local)
         yield local
     finally:
         shutil.rmtree(folder, ignore_errors=True)

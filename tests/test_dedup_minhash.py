@@ -403,10 +403,10 @@ def _family(rng, base: np.ndarray, share: float) -> np.ndarray:
     return np.where(rng.random(base.shape) < share, base, other)
 
 
-def _edges(docs, buckets, store, lower=0.6, keep="first"):
+def _edges(docs, buckets, store, lower=0.6, threshold=0.7, keep="first"):
     from kopile.pipeline.dedup.lsh import star_edges
 
-    a, b, s = star_edges(np.array(docs, np.int64), np.array(buckets), store, lower, keep)
+    a, b, s = star_edges(np.array(docs, np.int64), np.array(buckets), store, lower, threshold, keep)
     return {(int(x), int(y)): round(float(z), 2) for x, y, z in zip(a, b, s)}
 
 
@@ -457,3 +457,14 @@ def test_a_bucket_of_distinct_documents_meets_a_bounded_number_of_leaders(monkey
     monkeypatch.setattr(lsh, "similarity", counting)
     assert _edges(list(range(n)), [0] * n, _Store(sigs)) == {}
     assert len(calls) == lsh.MAX_LEADERS and sum(calls) == sum(n - 1 - k for k in range(lsh.MAX_LEADERS))
+
+
+def test_a_borderline_member_stays_for_a_closer_copy():
+    rng = np.random.default_rng(4)
+    base = rng.integers(0, 2**32, size=256, dtype=np.uint32)
+    far = _family(rng, base, 0.55)
+    # 2 and 3 are borderline to the leader 1 (about 0.62 and 0.6 of the values) and close to
+    # each other: 2 gets one edge to 1, stays, and 3 meets it as the next leader.
+    sigs = {1: base, 2: np.where(rng.random(256) < 0.9, far, base), 3: _family(rng, far, 0.9)}
+    edges = _edges([1, 2, 3], [0, 0, 0], _Store(sigs), lower=0.45, threshold=0.7)
+    assert {(2, 1), (3, 2)} <= set(edges) and edges[(3, 2)] >= 0.7 and edges[(2, 1)] < 0.7

@@ -143,7 +143,7 @@ def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int
     starts, sizes = starts[shared], sizes[shared]
     store = SignatureStore(keys_paths, num_perm)
     # Without verification every member of a bucket is an edge to its leader.
-    lower = borderline(threshold, num_perm)[0] if verify == "signature" else -1.0
+    lower, taken = (borderline(threshold, num_perm)[0], threshold) if verify == "signature" else (-1.0, -1.0)
     # Buckets in chunks of about `step` members (a larger bucket alone), so that the signatures
     # and comparisons held at once stay within the budget whatever the buckets' sizes.
     step = verify_chunk(num_perm, memory_mb)
@@ -151,7 +151,7 @@ def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int
     edges = []
     for lo, hi in zip(*_runs(chunk_of)):
         members = np.concatenate([doc[s:s + n] for s, n in zip(starts[lo:hi], sizes[lo:hi])])
-        edges.append(star_edges(members, np.repeat(np.arange(hi - lo), sizes[lo:hi]), store, lower, keep))
+        edges.append(star_edges(members, np.repeat(np.arange(hi - lo), sizes[lo:hi]), store, lower, taken, keep))
     a, b, sims = (np.concatenate([e[k] for e in edges]) if edges else np.zeros(0, t)
                   for k, t in ((0, np.int64), (1, np.int64), (2, np.float32)))
     # A pair shares buckets in several bands, and chunks: one edge each.
@@ -167,19 +167,20 @@ def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.append(starts[1:], len(values))
 
 
-def star_edges(docs: np.ndarray, bucket: np.ndarray, store: SignatureStore, lower: float,
+def star_edges(docs: np.ndarray, bucket: np.ndarray, store: SignatureStore, lower: float, threshold: float,
                keep: str = "first") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges (later, earlier, estimate) within buckets (`bucket`: each member's bucket, sorted),
     each member compared with its bucket's leaders rather than with every other member.
 
     In rounds: a bucket's leader is its remaining member that comes first in keep order (the
-    one `cluster` would keep); each other remaining member is compared with it, and one whose
-    estimate reaches `lower` gets an edge to it and leaves the bucket. The others, documents
-    that share the bucket by chance or by a template, meet the next leader, up to MAX_LEADERS.
-    So a bucket of k near copies costs k - 1 comparisons instead of k(k - 1)/2, unrelated groups
-    in one bucket stay apart, and no bucket costs more than MAX_LEADERS comparisons a member.
-    Near copies that a borderline leader takes away from each other here meet in the buckets of
-    the other bands, where that leader, less similar to both, rarely is."""
+    one `cluster` would keep); each other remaining member is compared with it. One whose
+    estimate reaches `threshold` gets an edge to it and leaves the bucket. One whose estimate
+    only reaches `lower` (borderline: `cluster` decides it on the exact shingle sets) gets an
+    edge too, its first in this bucket, and stays, so that a copy closer to it can still take
+    it. The others, documents that share the bucket by chance or by a template, meet the next
+    leader, up to MAX_LEADERS. So a bucket of k near copies costs about k - 1 comparisons
+    instead of k(k - 1)/2, unrelated groups in one bucket stay apart, and no member costs more
+    than MAX_LEADERS comparisons or two edges a bucket."""
     unique, index = np.unique(docs, return_inverse=True)
     sig = store.get(unique)
     # Keep order within each bucket: the leader is the member `cluster` would keep first.
@@ -189,6 +190,7 @@ def star_edges(docs: np.ndarray, bucket: np.ndarray, store: SignatureStore, lowe
         order = np.lexsort((docs, bucket))
     index, bucket = index[order], bucket[order]
     remaining = np.ones(len(index), dtype=bool)
+    borderline_edge = np.zeros(len(index), dtype=bool)
     a, b, s = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.float32)]
     for _ in range(MAX_LEADERS):
         live = np.flatnonzero(remaining)
@@ -200,13 +202,16 @@ def star_edges(docs: np.ndarray, bucket: np.ndarray, store: SignatureStore, lowe
         member, leader = live[others], lead[others]
         sims = np.concatenate([similarity(sig[index[member[i:i + BLOCK]]], sig[index[leader[i:i + BLOCK]]])
                                for i in range(0, len(member), BLOCK)]).astype(np.float32)
-        edge = sims >= lower
+        taken = sims >= threshold
+        near = ~taken & (sims >= lower)
+        edge = taken | (near & ~borderline_edge[member])
+        borderline_edge[member[near]] = True
         x, y = unique[index[member[edge]]], unique[index[leader[edge]]]
         a.append(np.maximum(x, y))
         b.append(np.minimum(x, y))
         s.append(sims[edge])
         remaining[live[first]] = False
-        remaining[member[edge]] = False
+        remaining[member[taken]] = False
     return np.concatenate(a), np.concatenate(b), np.concatenate(s)
 
 

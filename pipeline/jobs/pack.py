@@ -149,10 +149,8 @@ class Packer:
             return formats.export(self.out, c, pad_id, depends, before)
         with tempfile.TemporaryDirectory(prefix="kopile-") as staged:
             local = Path(staged)
-            for name in ("tokens.json", *SPLITS):
-                for obj in ([self.out / name] if name.endswith(".json") else (self.out / name).files()):
-                    (local / obj.relative_to(self.out)).parent.mkdir(parents=True, exist_ok=True)
-                    (local / obj.relative_to(self.out)).write_bytes(obj.read_bytes())
+            for obj in [self.out / "tokens.json", *(f for split in SPLITS for f in (self.out / split).files())]:
+                storage.download(obj, local / obj.relative_to(self.out))
             made = formats.export(local, c, pad_id, depends, None)
             for fmt in made["formats"]:
                 storage.rmtree(self.out / fmt)
