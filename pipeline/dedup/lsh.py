@@ -150,8 +150,9 @@ def group_partition(work: str, p: int, keys_paths: dict[int, str], num_perm: int
     chunk_of = (np.cumsum(sizes) - sizes) // step
     edges = []
     for lo, hi in zip(*_runs(chunk_of)):
-        members = np.concatenate([doc[s:s + n] for s, n in zip(starts[lo:hi], sizes[lo:hi])])
-        edges.append(star_edges(members, np.repeat(np.arange(hi - lo), sizes[lo:hi]), store, lower, taken, keep))
+        n = sizes[lo:hi]
+        rows = np.repeat(starts[lo:hi] - (np.cumsum(n) - n), n) + np.arange(n.sum())
+        edges.append(star_edges(doc[rows], np.repeat(np.arange(hi - lo), n), store, lower, taken, keep))
     a, b, sims = (np.concatenate([e[k] for e in edges]) if edges else np.zeros(0, t)
                   for k, t in ((0, np.int64), (1, np.int64), (2, np.float32)))
     # A pair shares buckets in several bands, and chunks: one edge each.
