@@ -264,11 +264,13 @@ def local_folder(path) -> Path:
     return folder
 
 
-def upload_folder(local: Path, target) -> None:
-    """Every file below the local folder copied to the same place below `target`."""
-    target = at(target)
+def upload_folder(local: Path, target: ObjectPath) -> None:
+    """Every file below the local folder streamed to the same place below `target`."""
+    import shutil
+
     for file in sorted(p for p in Path(local).rglob("*") if p.is_file()):
-        (target / file.relative_to(local).as_posix()).write_bytes(file.read_bytes())
+        with open(file, "rb") as source, (target / file.relative_to(local).as_posix()).open_output() as sink:
+            shutil.copyfileobj(source, sink, 8 << 20)
 
 
 @contextmanager
