@@ -195,8 +195,8 @@ def star_edges(docs: np.ndarray, bucket: np.ndarray, store: SignatureStore, lowe
     a, b, s = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.float32)]
     for _ in range(MAX_LEADERS):
         live = np.flatnonzero(remaining)
-        first, _ = _runs(bucket[live])
-        lead = np.repeat(live[first], np.diff(np.append(first, len(live))))
+        first, end = _runs(bucket[live])
+        lead = np.repeat(live[first], end - first)
         others = live != lead
         if not others.any():
             break

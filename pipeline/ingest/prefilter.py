@@ -34,7 +34,7 @@ _NOT_HANGUL_LEADS = bytes([*range(0xEA), *range(0xEE, 0x100)])  # what is left: 
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 # References to syllables only, U+AC00-U+D7A3 (`&#xAC00;` to `&#xD7A3;`, `&#44032;` to `&#55203;`),
 # so that a page full of other references costs one scan in C.
-_HANGUL_REFERENCE = re.compile(rb"&#(?:x(?:[aA][c-fC-F][0-9a-fA-F]{2}|[b-cB-C][0-9a-fA-F]{3}|[dD][0-6][0-9a-fA-F]{2}"
+_HANGUL_REFERENCE = re.compile(rb"&#(?:x(?:[aA][c-fC-F][0-9a-fA-F]{2}|[bcBC][0-9a-fA-F]{3}|[dD][0-6][0-9a-fA-F]{2}"
                                rb"|[dD]7[0-9][0-9a-fA-F]|[dD]7[aA][0-3])"
                                rb"|(?:4403[2-9]|440[4-9][0-9]|44[1-9][0-9]{2}|4[5-9][0-9]{3}|5[0-4][0-9]{3}"
                                rb"|55[01][0-9]{2}|5520[0-3]));")

@@ -4,9 +4,10 @@ job on the engine (`passes`: a global stage starts one; per-document stages join
 Each (pass, shard) is one task writing each stage's `NN_stage/removed/NAME` and the last
 stage's `NN_stage/kept/NAME`; its manifest entry records what its input was (the source
 file's size and time for the first pass, the digest of the upstream kept file after that)
-and, for a pass that starts with a global stage, the decision it applied. A re-run skips an entry only when all of these still hold, so a killed
-run resumes, a changed shard is redone with everything downstream, and a global decision is
-made again whenever the set of shards that reaches it changes.
+and, for a pass that starts with a global stage, the decision it applied. A re-run skips an
+entry only when all of these still hold, so a killed run resumes, a changed shard is redone
+with everything downstream, and a global decision is made again whenever the set of shards
+that reaches it changes.
 """
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 `pass_task` runs consecutive stages over one shard, each stage's removed rows to its
 `removed/NAME` and the last one's kept rows to `kept/NAME`, and returns the manifest entry
-(`stage_task`: a pass of one stage); `keys_task` is a global stage's first step on one shard. Neither raises for bad input
-or a full disk: the entry says what failed, and of which kind (see `engine`).
+(`stage_task`: a pass of one stage); `keys_task` is a global stage's first step on one
+shard. Neither raises for bad input or a full disk: the entry says what failed, and of which
+kind (see `engine`).
 """
 from __future__ import annotations
 
